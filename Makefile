@@ -1,0 +1,154 @@
+# pardo - parallel processing that does not have to be difficult.
+#
+# Targets: all (libpardo + the pardo tool + examples), test, asan, tsan, ubsan,
+# valgrind, fuzz, bench, run, install, compdb, format-check, clean.
+# Sources are found by wildcard, so adding a file needs no edit here:
+#   src/*.c          libpardo (knows nothing of texts)
+#   cli/*.c          the pardo tool (cli/main.c holds main())
+#   tests/test_*.c   one unit-test program each, linked with libpardo and cli/
+#   tests/t_*.sh     shell tests of the tool
+#   examples/*.c     one program each
+
+PREFIX  ?= /usr/local
+BUILD   ?= build
+CC      ?= cc
+OPT     ?= -O2
+WARN     = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wformat=2 -Wvla -Wcast-qual
+# -Werror only where we test, never in a user's build.
+WERROR  ?=
+SAN     ?=
+CPPFLAGS += -Iinclude -D_GNU_SOURCE
+CFLAGS  ?= $(OPT) -g
+CFLAGS  += -std=c11 -pthread -fPIC $(WARN) $(WERROR) $(SAN)
+LDFLAGS += -pthread $(SAN)
+UTF8PROC_LIBS = -lutf8proc
+LDLIBS  += -lm
+
+VERSION := $(shell sed -n 's/^#define PARDO_VERSION "\(.*\)"/\1/p' include/pardo.h)
+
+LIB_SRC  := $(wildcard src/*.c)
+CLI_SRC  := $(filter-out cli/main.c,$(wildcard cli/*.c))
+TEST_SRC := $(wildcard tests/test_*.c)
+TEST_AUX := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
+EX_SRC   := $(wildcard examples/*.c)
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+AUX_OBJ  := $(TEST_AUX:%.c=$(BUILD)/%.o)
+LIB_A    := $(BUILD)/libpardo.a
+LIB_SO   := $(BUILD)/libpardo.so
+PARDO    := $(BUILD)/pardo
+TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+EXAMPLES := $(EX_SRC:examples/%.c=$(BUILD)/examples/%)
+
+.PHONY: all lib test check asan tsan ubsan valgrind fuzz bench run install \
+        uninstall deps test-deps bench-deps run-deps compdb format-check clean man
+
+all: $(LIB_A) $(LIB_SO) $(PARDO) $(EXAMPLES)
+lib: $(LIB_A)
+
+$(BUILD)/%.o: %.c $(wildcard include/*.h src/*.h cli/*.h tests/*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB_A): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIB_SO): $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,libpardo.so.0 $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(PARDO): $(BUILD)/cli/main.o $(CLI_OBJ) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(UTF8PROC_LIBS) $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(AUX_OBJ) $(CLI_OBJ) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(UTF8PROC_LIBS) $(LDLIBS)
+
+$(BUILD)/examples/%: $(BUILD)/examples/%.o $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# ---- dependencies: installed from Debian when missing ----------------------
+APT = DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
+define need_pkgs
+	@missing=""; for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null \
+	  | grep -q 'ok installed' || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO $(APT) $$missing >/dev/null; fi
+endef
+BUILD_PKGS = build-essential libutf8proc-dev pkg-config
+TEST_PKGS  = $(BUILD_PKGS) python3 clang libclang-rt-14-dev
+BENCH_PKGS = $(TEST_PKGS) libomp-dev parallel python3
+RUN_PKGS   = $(BUILD_PKGS) bible-kjv
+
+deps:       ; $(call need_pkgs,$(BUILD_PKGS))
+test-deps:  ; $(call need_pkgs,$(TEST_PKGS))
+bench-deps: ; $(call need_pkgs,$(BENCH_PKGS))
+run-deps:   ; $(call need_pkgs,$(RUN_PKGS))
+
+# ---- tests -----------------------------------------------------------------
+# `make test` installs what is missing, builds with -Werror, runs every unit
+# test and shell test, then the whole suite again under ThreadSanitizer.
+test: test-deps
+	$(MAKE) --no-print-directory check BUILD=build/test WERROR=-Werror
+	$(MAKE) --no-print-directory tsan
+	@tests/summary.sh build/test/results build/tsan/results
+
+check: all $(TESTS)
+	@tests/run.sh $(BUILD)
+
+asan:
+	$(MAKE) --no-print-directory check BUILD=build/asan WERROR=-Werror OPT=-O1 \
+	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" \
+	  CC=clang
+
+tsan:
+	$(MAKE) --no-print-directory check BUILD=build/tsan WERROR=-Werror OPT=-O1 \
+	  SAN="-fsanitize=thread" CC=clang PARDO_SAN=thread
+
+ubsan:
+	$(MAKE) --no-print-directory check BUILD=build/ubsan WERROR=-Werror \
+	  SAN="-fsanitize=undefined -fno-sanitize-recover=undefined"
+
+valgrind: all $(TESTS)
+	@VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full" tests/run.sh $(BUILD)
+
+fuzz: test-deps
+	@tests/fuzz/run.sh $${FUZZ_SECONDS:-60}
+
+# ---- the main job and benchmarks ---------------------------------------------
+run: run-deps
+	$(MAKE) --no-print-directory all
+	@bench/run-sample.sh $(BUILD)/pardo
+
+bench: bench-deps
+	$(MAKE) --no-print-directory all
+	@bench/bench.sh $(BUILD)
+
+# ---- install -----------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	  $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 include/pardo.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(LIB_A) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIB_SO) $(DESTDIR)$(PREFIX)/lib/libpardo.so.0
+	ln -sf libpardo.so.0 $(DESTDIR)$(PREFIX)/lib/libpardo.so
+	install -m 755 $(PARDO) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 doc/pardo.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' pardo.pc.in \
+	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/pardo.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/include/pardo.h $(DESTDIR)$(PREFIX)/lib/libpardo.* \
+	  $(DESTDIR)$(PREFIX)/bin/pardo $(DESTDIR)$(PREFIX)/share/man/man1/pardo.1 \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/pardo.pc
+
+compdb:
+	bear -- $(MAKE) -B all
+
+format-check:
+	clang-format --dry-run --Werror include/*.h src/*.c src/*.h
+
+clean:
+	rm -rf build

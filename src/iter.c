@@ -1,0 +1,267 @@
+/*
+ * iter.c - pardo_imap: a lazy map over a generator.
+ *
+ * DESIGN
+ * The iterator owns a window of W slots (W = PARDO_WINDOW_PER_WORKER *
+ * workers, at least 2), each with room for one input and one result.  A slot
+ * is FREE, QUEUED (input pulled, waiting for a worker), RUNNING or DONE
+ * (result waiting to be taken).  The generator is called only from
+ * pardo_iter_next, in the caller's thread and without the pool lock, and only
+ * into a FREE slot: so at most W inputs are ever pulled and not yet
+ * returned, whatever the input's length, and a slow item holds one slot
+ * without making the window grow.
+ *
+ * Three small rings of slot numbers keep the order: `queue` (QUEUED slots in
+ * input order, for the workers), `order` (every slot in use, in input order,
+ * for PARDO_ORDERED) and `done` (DONE slots in completion order, for
+ * PARDO_UNORDERED).  All iterator state is guarded by the pool lock; items
+ * run without it.
+ *
+ * With pool == NULL there are no workers: pardo_iter_next pulls one input,
+ * runs it and returns it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+enum { SLOT_FREE, SLOT_QUEUED, SLOT_RUNNING, SLOT_DONE };
+
+struct slot {
+    int state;
+    int status;
+    char *in, *out;
+};
+
+struct ring {                   /* FIFO of slot numbers, capacity W */
+    int *v;
+    size_t head, len;
+};
+
+struct pardo_iter {
+    struct pardo__job job;      /* first: the pool sees only this */
+    pardo_pool *pool;
+    pardo_fn *fn;
+    void *arg;
+    pardo_next_fn *next;
+    void *gen;
+    size_t in_size, out_size;
+    int flags;
+    size_t w;                   /* window size */
+    struct slot *slots;
+    struct ring free, queue, order, done;
+    int gen_end;                /* 0 running, 1 exhausted, < 0 its error */
+    int closing;                /* pardo_iter_free: hand out nothing more */
+    char *buf;                  /* every slot's in and out */
+};
+
+static void ring_push(struct ring *r, size_t cap, int v)
+{
+    r->v[(r->head + r->len++) % cap] = v;
+}
+
+static int ring_pop(struct ring *r, size_t cap)
+{
+    int v = r->v[r->head];
+    r->head = (r->head + 1) % cap;
+    r->len--;
+    return v;
+}
+
+static int iter_has_work(struct pardo__job *job)
+{
+    struct pardo_iter *it = (struct pardo_iter *)job;
+    return it->queue.len > 0 && !it->closing && !atomic_load(&it->pool->cancelled);
+}
+
+static void iter_work(struct pardo__job *job)
+{
+    struct pardo_iter *it = (struct pardo_iter *)job;
+    while (iter_has_work(job)) {
+        struct slot *s = &it->slots[ring_pop(&it->queue, it->w)];
+        s->state = SLOT_RUNNING;
+        pthread_mutex_unlock(&it->pool->lock);
+        int rc = it->fn(it->arg, s->in, s->out);
+        pthread_mutex_lock(&it->pool->lock);
+        s->status = rc;
+        s->state = SLOT_DONE;
+        ring_push(&it->done, it->w, (int)(s - it->slots));
+        pthread_cond_broadcast(&it->pool->done_cv);
+    }
+}
+
+static const struct pardo__job_ops iter_ops = { iter_has_work, iter_work };
+
+int pardo_imap(pardo_iter **out, pardo_pool *pool, pardo_fn *fn, void *arg,
+               pardo_next_fn *next, void *gen, size_t in_size, size_t out_size,
+               int flags)
+{
+    if (!out || !fn || !next || (flags != PARDO_ORDERED && flags != PARDO_UNORDERED))
+        return PARDO_EINVAL;
+    *out = NULL;
+    struct pardo_iter *it = calloc(1, sizeof *it);
+    if (!it)
+        return PARDO_ENOMEM;
+    size_t w = (size_t)PARDO_WINDOW_PER_WORKER * (size_t)pardo_pool_workers(pool);
+    it->w = pool ? (w < 2 ? 2 : w) : 1;
+    it->pool = pool;
+    it->fn = fn;
+    it->arg = arg;
+    it->next = next;
+    it->gen = gen;
+    it->in_size = in_size;
+    it->out_size = out_size;
+    it->flags = flags;
+    it->job.ops = &iter_ops;
+    it->slots = calloc(it->w, sizeof *it->slots);
+    it->buf = calloc(it->w, in_size + out_size + 1);
+    it->free.v = calloc(it->w, sizeof(int));
+    it->queue.v = calloc(it->w, sizeof(int));
+    it->order.v = calloc(it->w, sizeof(int));
+    it->done.v = calloc(it->w, sizeof(int));
+    if (!it->slots || !it->buf || !it->free.v || !it->queue.v || !it->order.v || !it->done.v) {
+        pardo_iter_free(it);
+        return PARDO_ENOMEM;
+    }
+    for (size_t i = 0; i < it->w; i++) {
+        it->slots[i].in = it->buf + i * (in_size + out_size);
+        it->slots[i].out = it->slots[i].in + in_size;
+        ring_push(&it->free, it->w, (int)i);
+    }
+    if (pool) {
+        pthread_mutex_lock(&pool->lock);
+        pardo__job_add(pool, &it->job);
+        pthread_mutex_unlock(&pool->lock);
+    }
+    *out = it;
+    return PARDO_OK;
+}
+
+static int cancelled(const struct pardo_iter *it)
+{
+    return it->pool && atomic_load(&it->pool->cancelled);
+}
+
+/* Pulls inputs into every free slot.  Called with the pool lock held;
+ * drops it around the generator, which may be slow (it may read a disk). */
+static void fill_window(struct pardo_iter *it)
+{
+    while (it->free.len > 0 && it->gen_end == 0 && !cancelled(it)) {
+        int k = ring_pop(&it->free, it->w);
+        struct slot *s = &it->slots[k];
+        pthread_mutex_unlock(&it->pool->lock);
+        int rc = it->next(it->gen, s->in);
+        pthread_mutex_lock(&it->pool->lock);
+        if (rc != 1) {
+            ring_push(&it->free, it->w, k);
+            it->gen_end = rc < 0 ? rc : 1;
+            break;
+        }
+        s->state = SLOT_QUEUED;
+        ring_push(&it->queue, it->w, k);
+        ring_push(&it->order, it->w, k);
+        pthread_cond_signal(&it->pool->work_cv);
+    }
+}
+
+/* The slot to return next, or -1 when none can come: waits while one is
+ * running or queued (queued items are never started after a cancel, so a
+ * cancel ends the wait).  Pool lock held. */
+static int take_slot(struct pardo_iter *it)
+{
+    for (;;) {
+        if (it->flags == PARDO_UNORDERED) {
+            if (it->done.len > 0) {
+                int k = ring_pop(&it->done, it->w);
+                /* drop k from `order`, which unordered mode only counts */
+                it->order.len--;
+                return k;
+            }
+        } else if (it->order.len > 0) {
+            int k = it->order.v[it->order.head];
+            if (it->slots[k].state == SLOT_DONE) {
+                ring_pop(&it->order, it->w);
+                it->done.len--;     /* `done` only counts in ordered mode */
+                return k;
+            }
+        }
+        int running = (int)(it->order.len - it->queue.len - it->done.len);
+        if (it->order.len == 0 || (cancelled(it) && running == 0))
+            return -1;
+        pardo__wait_done(it->pool);
+    }
+}
+
+static void copy_result(const struct pardo_iter *it, const struct slot *s,
+                        void *in, void *out, int *status)
+{
+    if (in && it->in_size)
+        memcpy(in, s->in, it->in_size);
+    if (out && it->out_size)
+        memcpy(out, s->out, it->out_size);
+    if (status)
+        *status = s->status;
+}
+
+static int next_sequential(struct pardo_iter *it, void *in, void *out, int *status)
+{
+    struct slot *s = &it->slots[0];
+    if (it->gen_end)
+        return it->gen_end < 0 ? it->gen_end : 0;
+    int rc = it->next(it->gen, s->in);
+    if (rc != 1) {
+        it->gen_end = rc < 0 ? rc : 1;
+        return rc < 0 ? rc : 0;
+    }
+    s->status = it->fn(it->arg, s->in, s->out);
+    copy_result(it, s, in, out, status);
+    return 1;
+}
+
+int pardo_iter_next(pardo_iter *it, void *in, void *out, int *status)
+{
+    if (!it)
+        return PARDO_EINVAL;
+    if (!it->pool)
+        return next_sequential(it, in, out, status);
+
+    pthread_mutex_lock(&it->pool->lock);
+    fill_window(it);
+    int k = take_slot(it);
+    int rc;
+    if (k >= 0) {
+        struct slot *s = &it->slots[k];
+        copy_result(it, s, in, out, status);
+        s->state = SLOT_FREE;
+        ring_push(&it->free, it->w, k);
+        rc = 1;
+    } else if (cancelled(it)) {
+        rc = PARDO_ECANCELED;
+    } else {
+        rc = it->gen_end < 0 ? it->gen_end : 0;
+    }
+    pthread_mutex_unlock(&it->pool->lock);
+    return rc;
+}
+
+void pardo_iter_free(pardo_iter *it)
+{
+    if (!it)
+        return;
+    if (it->pool && it->slots) {
+        pthread_mutex_lock(&it->pool->lock);
+        it->closing = 1;
+        /* Workers leave the job once no item is handed out; wait for them. */
+        while (it->job.refs > 0)
+            pardo__wait_done(it->pool);
+        pardo__job_remove(it->pool, &it->job);
+        pthread_mutex_unlock(&it->pool->lock);
+    }
+    free(it->done.v);
+    free(it->order.v);
+    free(it->queue.v);
+    free(it->free.v);
+    free(it->buf);
+    free(it->slots);
+    free(it);
+}
