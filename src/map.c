@@ -105,8 +105,13 @@ int pardo_map(pardo_pool *pool, pardo_fn *fn, void *arg,
               const void *in, size_t in_size, void *out, size_t out_size,
               size_t n, int *status)
 {
+    static char none;   /* stands for a NULL in/out of size 0 */
     if (!fn || (n && ((!in && in_size) || (!out && out_size))))
         return PARDO_EINVAL;
+    if (!in)
+        in = &none;
+    if (!out)
+        out = &none;
     if (!pool)
         return map_sequential(fn, arg, in, in_size, out, out_size, n, status);
 
