@@ -18,7 +18,7 @@
 
 #include "internal.h"
 
-#define BATCH_NS 50000u          /* ~50 us of work per batch */
+#define BATCH_NS 50000u
 
 struct map_job {
     struct pardo__job job;      /* first: the pool sees only this */
@@ -40,20 +40,26 @@ static int map_has_work(struct pardo__job *job)
            !atomic_load_explicit(&m->pool->cancelled, memory_order_relaxed);
 }
 
-/* Runs items [lo, hi); returns how many ran before a cancel stopped it. */
-static size_t run_batch(struct map_job *m, size_t lo, size_t hi)
+/* Runs items [lo, hi).  The job's fields are copied to locals first: the
+ * item function could write anywhere, so the compiler would otherwise
+ * reload them for every item. */
+static void run_batch(struct map_job *m, size_t lo, size_t hi)
 {
+    pardo_fn *fn = m->fn;
+    void *arg = m->arg;
+    const char *in = m->in + lo * m->in_size;
+    char *out = m->out + lo * m->out_size;
+    size_t in_size = m->in_size, out_size = m->out_size;
+    int *status = m->status;
     int failed = 0;
-    size_t i;
-    for (i = lo; i < hi; i++) {
-        int rc = m->fn(m->arg, m->in + i * m->in_size, m->out + i * m->out_size);
-        if (m->status)
-            m->status[i] = rc;
+    for (size_t i = lo; i < hi; i++, in += in_size, out += out_size) {
+        int rc = fn(arg, in, out);
+        if (status)
+            status[i] = rc;
         failed |= rc != 0;
     }
     if (failed)
         atomic_store_explicit(&m->failed, 1, memory_order_relaxed);
-    return i - lo;
 }
 
 static void map_work(struct pardo__job *job)
@@ -92,8 +98,8 @@ static int map_sequential(pardo_fn *fn, void *arg, const char *in, size_t in_siz
                           char *out, size_t out_size, size_t n, int *status)
 {
     int failed = 0;
-    for (size_t i = 0; i < n; i++) {
-        int rc = fn(arg, in + i * in_size, out + i * out_size);
+    for (size_t i = 0; i < n; i++, in += in_size, out += out_size) {
+        int rc = fn(arg, in, out);
         if (status)
             status[i] = rc;
         failed |= rc != 0;
