@@ -1,0 +1,221 @@
+/*
+ * cli.h - what the parts of the pardo tool share.  Not installed.
+ *
+ * DESIGN
+ * The tool is a thin shell around libpardo: opts.c turns argv into a
+ * struct opts (one table of options yields the parser, --help and the man
+ * page), walk.c turns PATHs and path lists into a lazy stream of file names,
+ * run.c feeds that stream to pardo_imap with a four-stage pipeline (read,
+ * clean, process, output) per file, and the main thread only writes the
+ * finished record bytes (output.c), draws the progress line (progress.c)
+ * and reports errors.  emit.c formats records (JSON Lines, CSV, TSV) into
+ * growable buffers.  Every fallible function returns 0 or a negative code
+ * (PARDO_E* or CLI_E* below); only the functions that say so print.
+ */
+#ifndef PARDO_CLI_H
+#define PARDO_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "pardo.h"
+#include "text.h"
+
+/* ---- exit statuses (ripgrep's, plus 130 for an interrupt) ------------------ */
+
+enum {
+    EXIT_ALL_OK = 0,        /* every file processed (or stdout was closed) */
+    EXIT_SOME_FAILED = 1,   /* at least one file gave an error record */
+    EXIT_FATAL = 2,         /* usage error, cannot write, out of memory */
+    EXIT_INTERRUPTED = 130  /* SIGINT or SIGTERM */
+};
+
+/* The tool's own error codes, beside libpardo's PARDO_E* (-1 .. -7). */
+enum {
+    CLI_EUSAGE = -100,      /* bad command line; the message is printed */
+    CLI_EPIPE = -101,       /* the reader of the output went away */
+    CLI_EWRITE = -102,      /* writing the output failed (errno tells why) */
+    CLI_EOPEN = -103        /* the output or a path list cannot be opened */
+};
+
+/* Per-file failure reasons that are not an errno value (spec section 1.5). */
+enum {
+    FILE_ENOTREG = -201,    /* "not a regular file" */
+    FILE_EBINARY = -202,    /* "binary file" */
+    FILE_ECHANGED = -203    /* "file changed while reading" */
+};
+
+/* The words for a per-file failure: an errno value (> 0) or FILE_E*.
+ * Writes into buf (at least 64 bytes) and returns buf. */
+const char *cli_file_reason(int err, char *buf, size_t size);
+
+/* ---- growable byte buffer (emit.c) ---------------------------------------- */
+
+/* Appends never fail: on out of memory the buffer keeps what it had and
+ * sets `oom`, which the owner checks once the record is complete. */
+struct ebuf {
+    char  *data;
+    size_t len, cap;
+    int    oom;
+};
+
+void ebuf_free(struct ebuf *b);
+int  ebuf_reserve(struct ebuf *b, size_t more);   /* 0 or PARDO_ENOMEM */
+void ebuf_put(struct ebuf *b, const void *p, size_t n);
+void ebuf_puts(struct ebuf *b, const char *s);
+void ebuf_putc(struct ebuf *b, char c);
+void ebuf_u64(struct ebuf *b, uint64_t v);
+/* Keeps data NUL-terminated after len (for paths). */
+void ebuf_set(struct ebuf *b, const char *s, size_t n);
+
+/* ---- records (emit.c) ----------------------------------------------------- */
+
+enum format { FMT_JSONL = 0, FMT_CSV, FMT_TSV };
+
+/* Escapes s[0..n) as one JSON string (with its quotes).  Invalid UTF-8
+ * bytes become U+FFFD, so the output is always valid UTF-8 JSON. */
+void emit_json_string(struct ebuf *b, const char *s, size_t n);
+/* RFC 4180: quoted when it holds , " CR or LF (or starts with a space). */
+void emit_csv_field(struct ebuf *b, const char *s, size_t n);
+/* TSV cannot quote: \ TAB LF CR are written as \\ \t \n \r. */
+void emit_tsv_field(struct ebuf *b, const char *s, size_t n);
+
+/* A record writer: the same calls give a JSON object or a CSV/TSV row, so
+ * that one function per command formats every format.  In CSV/TSV the keys
+ * are ignored (the header row names the columns) and obj_begin/obj_end
+ * vanish, so nested fields become further columns. */
+struct rec {
+    struct ebuf *b;
+    enum format fmt;
+    int fields;             /* fields written at the current level */
+    int depth;
+};
+
+void rec_begin(struct rec *r, struct ebuf *b, enum format fmt);
+void rec_str(struct rec *r, const char *key, const char *s, size_t n);
+void rec_cstr(struct rec *r, const char *key, const char *s);
+void rec_u64(struct rec *r, const char *key, uint64_t v);
+void rec_bool(struct rec *r, const char *key, int v);
+/* "%.4f", or null / an empty field when !valid. */
+void rec_rate(struct rec *r, const char *key, double v, int valid);
+void rec_null(struct rec *r, const char *key);      /* null / empty field */
+void rec_obj_begin(struct rec *r, const char *key);
+void rec_obj_end(struct rec *r);
+void rec_end(struct rec *r);                        /* "}\n" or "\n" */
+
+/* A header row for CSV/TSV from column names; nothing for JSON Lines. */
+void rec_header(struct ebuf *b, enum format fmt, const char *const *names, size_t n);
+
+/* ---- options (opts.c) ----------------------------------------------------- */
+
+enum command { CMD_NONE = 0, CMD_COUNT, CMD_STATS, CMD_WORDS };
+
+struct opts {
+    enum command cmd;
+    int    jobs;
+    enum format format;
+    int    unordered;
+    const char *output;         /* -o FILE, or NULL for stdout */
+    int    keep_boilerplate;
+    enum text_encoding encoding;
+    int    profile;
+    int    quiet;
+    int    follow;              /* -L */
+    int    null_sep;            /* -0 */
+    int    top;
+    int    corpus, corpus_only;
+    int    help, version, man, debug_rss;
+    char **terms;   size_t n_terms;     /* -t pieces, owned */
+    const char **paths; size_t n_paths; /* PATH operands (argv strings) */
+    const char **lists; size_t n_lists; /* --files-from (argv strings) */
+};
+
+/* Parses argv into *o (which it initialises).  Prints the reason and
+ * returns CLI_EUSAGE on a bad command line, PARDO_ENOMEM, or 0. */
+int  opts_parse(struct opts *o, int argc, char **argv);
+void opts_free(struct opts *o);
+/* Help for o->cmd (all commands for CMD_NONE), the man page, the version. */
+void opts_help(const struct opts *o, FILE *to);
+void opts_man(FILE *to);
+void opts_usage(FILE *to);
+
+/* ---- lazy walk over PATHs (walk.c) ---------------------------------------- */
+
+struct walk;
+
+/* Called for problems that are no file's record (a loop, an unreadable
+ * list entry); ctx is walk_new's. */
+typedef void walk_warn_fn(void *ctx, const char *path, const char *msg);
+
+/* A walk over o's paths and lists.  0 or PARDO_ENOMEM / CLI_EOPEN (a path
+ * list cannot be opened: printed). */
+int  walk_new(struct walk **w, const struct opts *o, walk_warn_fn *warn, void *ctx);
+void walk_free(struct walk *w);
+/* The next file: its path into *path (NUL-terminated) and, when the walk
+ * itself already failed on it (a directory that cannot be read), that errno
+ * into *err (else 0).  Returns 1, 0 at the end, or PARDO_ENOMEM. */
+int  walk_next(struct walk *w, struct ebuf *path, int *err);
+/* Files produced so far; 1 once the walk is at its end. */
+size_t walk_count(const struct walk *w);
+int  walk_done(const struct walk *w);
+/* Called before the walk may block on a path list (a pipe or a terminal):
+ * lets the caller flush what it holds.  Set by the run. */
+void walk_on_block(struct walk *w, void (*fn)(void *), void *ctx);
+
+/* ---- output (output.c) ---------------------------------------------------- */
+
+struct output;
+
+/* Opens stdout (path NULL) or a temporary file beside path, to be renamed
+ * into place by output_commit.  0, or CLI_EOPEN (printed) / PARDO_ENOMEM. */
+int  output_open(struct output **out, const char *path);
+/* Buffers a whole record; flushes when the buffer is full or `every` ms
+ * have passed.  0, CLI_EPIPE or CLI_EWRITE (errno set). */
+int  output_write(struct output *out, const char *p, size_t n);
+int  output_flush(struct output *out);
+/* Flushes, closes, renames the temporary file into place.  0, CLI_EPIPE
+ * or CLI_EWRITE (errno set). */
+int  output_commit(struct output *out);
+/* Removes the temporary file (if any) and frees.  NULL is a no-op. */
+void output_free(struct output *out);
+/* The temporary file's path, or NULL for stdout: the signal handler
+ * removes it at once. */
+const char *output_temp_path(const struct output *out);
+
+/* ---- signals (signals.c) -------------------------------------------------- */
+
+/* Ignores SIGPIPE; on SIGINT or SIGTERM (unless inherited as ignored):
+ * cancels pool, removes temp (when not NULL), restores the default
+ * handler so that a second signal kills at once.  Both strings and the
+ * pool must outlive the run; call again to change them. */
+int  signals_install(pardo_pool *pool, const char *temp);
+int  signals_caught(void);          /* the signal number, or 0 */
+/* Blocks SIGINT and SIGTERM in the calling thread (before starting
+ * workers, so that only the main thread takes them), or unblocks them. */
+void signals_block(int block);
+
+/* ---- progress and summary (progress.c) ------------------------------------ */
+
+struct progress {
+    int      bar;               /* draw the progress line (stderr is a tty) */
+    int      quiet;
+    int      drawn;             /* a line is on the screen */
+    double   t0, last;
+    uint64_t files, failed, bytes;
+    size_t   total;             /* 0 while unknown */
+    int      workers;
+};
+
+void progress_init(struct progress *p, int quiet, int workers);
+void progress_file(struct progress *p, uint64_t bytes, int failed, size_t total);
+void progress_clear(struct progress *p);   /* before other stderr lines */
+void progress_summary(struct progress *p);
+double progress_now(void);                 /* monotonic seconds */
+
+/* ---- the run (run.c, commands.c) ------------------------------------------ */
+
+/* Runs o's command over its paths.  Returns an EXIT_* status. */
+int cli_run(const struct opts *o);
+
+#endif

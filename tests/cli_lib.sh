@@ -1,0 +1,65 @@
+# cli_lib.sh - helpers for the shell tests of the pardo tool (tests/t_cli*.sh).
+#
+# Sourced, not run.  tests/run.sh sets PARDO (the binary), BUILD and SHARED;
+# run one script alone with e.g.
+#   PARDO=build/dev/pardo SHARED=$PWD/../shared bash tests/t_cli_basic.sh
+# Each check prints "ok - NAME" or "not ok - NAME" (plus "# " lines that
+# say why); a skipped check prints "ok - NAME # SKIP reason".
+
+set -u
+: "${PARDO:?set PARDO to the pardo binary}"
+case $PARDO in /*) ;; *) PARDO=$PWD/$PARDO ;; esac
+SHARED=${SHARED:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/shared}
+TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/pardo-test.XXXXXX")
+chmod 755 "$TMP"
+trap 'rm -rf "$TMP"' EXIT
+
+ok()   { echo "ok - $1"; }
+skip() { echo "ok - $1 # SKIP $2"; }
+notok() {
+    echo "not ok - $1"; shift
+    local line
+    for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
+}
+
+# run ARGS...: runs pardo; stdout in $OUT, stderr in $ERR, status in $RC.
+run() {
+    "$PARDO" "$@" >"$TMP/.out" 2>"$TMP/.err"
+    RC=$?
+    OUT=$(cat "$TMP/.out"; echo x); OUT=${OUT%x}
+    ERR=$(cat "$TMP/.err"; echo x); ERR=${ERR%x}
+}
+
+# check NAME COMMAND...: ok when the command succeeds.
+check() {
+    local name=$1; shift
+    if "$@"; then ok "$name"; else notok "$name" "failed: $*" "stdout: ${OUT:-}" "stderr: ${ERR:-}"; fi
+}
+
+# check_eq NAME EXPECTED ACTUAL
+check_eq() {
+    if [ "$2" == "$3" ]; then ok "$1"
+    else notok "$1" "expected: $2" "actual:   $3" "stderr: ${ERR:-}"; fi
+}
+
+# check_rc NAME EXPECTED: compares with $RC of the last run.
+check_rc() {
+    if [ "$RC" -eq "$2" ]; then ok "$1"
+    else notok "$1" "expected status $2, got $RC" "stderr: ${ERR:-}"; fi
+}
+
+# has TEXT PATTERN: grep -F in a string.
+has() { grep -qF -- "$2" <<<"$1"; }
+
+# sanitizer: "none" unless the binary was built with a sanitizer.
+sanitizer() {
+    "$PARDO" stats --debug-rss -q /dev/null 2>&1 >/dev/null |
+        sed -n 's/.*sanitizer=\([a-z]*\).*/\1/p'
+}
+
+# max_rss_kb ARGS...: runs pardo ARGS (stdout discarded) and prints its
+# peak resident set size in KiB, as getrusage gives it.
+max_rss_kb() {
+    "$PARDO" "$@" --debug-rss 2>&1 >/dev/null | sed -n 's/.*max_rss_kb=\([0-9]*\).*/\1/p'
+}
