@@ -84,8 +84,62 @@ typedef struct pardo_options {
 } pardo_options;
 
 /* A pool configured by opt (NULL = defaults, as pardo_pool_new(0)).
- * Returns 0 and sets *pool, or PARDO_EINVAL / PARDO_ENOMEM / PARDO_ESYS. */
+ * Returns 0 and sets *pool, or PARDO_EINVAL / PARDO_ENOMEM / PARDO_ESYS.
+ *
+ * PARDO_THREADS: workers are threads of this process.  A timeout cannot stop
+ * a thread safely, so an item that runs past it finishes, and then its
+ * status becomes PARDO_ETIMEDOUT (its result is to be ignored).  max_items
+ * and max_rss do not apply.
+ *
+ * PARDO_PROCESSES: items run in forked worker processes, so an item that
+ * crashes (a signal, _exit, an out-of-memory kill) fails alone with
+ * PARDO_ECRASH, and one that runs past the timeout is killed and gets
+ * PARDO_ETIMEDOUT; the worker is replaced and the run goes on.  No item is
+ * lost or run twice, except that the one that crashed was run once.
+ *   - Workers are forked when a map or an iterator starts (and when one is
+ *     replaced), so the item function, its arg, a map's input array and
+ *     anything else made before that are there in the worker as they were.
+ *     They end when the map or iterator ends: nothing an item writes to
+ *     ordinary memory comes back, except its result.
+ *   - Transport: each worker has a shared-memory area (mapped before the
+ *     fork, so at the same address in both processes) holding a small
+ *     header per batch of items (their input pointers, statuses, the item
+ *     running and since when), the results, and an arena.  A result comes
+ *     back as its out_size bytes; a pointer in it is valid only if it points
+ *     to memory from pardo_result_alloc() (see below).  An iterator's inputs
+ *     are copied into the area by value: a pointer in an input must point to
+ *     memory that existed when the worker was forked.  The parent and the
+ *     worker signal each other through a pipe, once per batch.
+ *   - A worker dies with its parent (PR_SET_PDEATHSIG); every worker is
+ *     reaped, none outlives the job.  Workers ignore SIGINT and SIGTERM: the
+ *     parent decides (pardo_cancel, then pardo_iter_free or the end of the
+ *     map, which kills what still runs after PARDO_CANCEL_GRACE seconds).
+ *   - max_items and max_rss recycle a worker between items; an item whose
+ *     worker passes 2 * max_rss while it runs is killed (PARDO_ECRASH,
+ *     signal SIGKILL), as the kernel's out-of-memory killer would. */
 int pardo_pool_open(pardo_pool **pool, const pardo_options *opt);
+
+/* Seconds that running items get to finish after pardo_cancel() before a
+ * process pool kills them. */
+#define PARDO_CANCEL_GRACE 1.0
+
+/* Memory for a variable-size result, which comes back whole from a worker
+ * process: call it from an item function to allocate `size` bytes and store
+ * the pointer in *field, where field is a pointer member of the item's out
+ * (or of a block allocated so before for the same item).  With threads (or
+ * no pool) it is malloc(); with processes the block is made in the worker's
+ * shared arena and copied into a malloc'd block when the result is taken.
+ * Either way the caller owns the result's blocks and frees them with free().
+ * Returns the block, or NULL (and *field = NULL) when out of memory. */
+void *pardo_result_alloc(void **field, size_t size);
+
+/* Why an item failed, beyond its status. */
+typedef struct pardo_failure {
+    int    status;          /* the item's status: PARDO_ECRASH, PARDO_ETIMEDOUT, ... */
+    int    signal;          /* signal that ended its worker; 0 if none */
+    double seconds;         /* how long the item had run */
+    char   stage[32];       /* pipeline stage it was in ("" if not known) */
+} pardo_failure;
 
 /* The number of workers of a pool; 1 for NULL (the calling thread). */
 int pardo_pool_workers(const pardo_pool *pool);
@@ -119,6 +173,10 @@ int pardo_map(pardo_pool *pool, pardo_fn *fn, void *arg,
               const void *in, size_t in_size, void *out, size_t out_size,
               size_t n, int *status);
 
+/* Details of a failed item of the pool's last pardo_map call: 0 and *f
+ * filled, or PARDO_EINVAL when item i did not fail (or no map ran). */
+int pardo_map_error(const pardo_pool *pool, size_t i, pardo_failure *f);
+
 /* ---- lazy iterator --------------------------------------------------------- */
 
 enum { PARDO_ORDERED = 0, PARDO_UNORDERED = 1 };
@@ -146,6 +204,10 @@ int pardo_imap(pardo_iter **it, pardo_pool *pool, pardo_fn *fn, void *arg,
  * generator's own negative return value once the results of the inputs it
  * produced have been taken. */
 int pardo_iter_next(pardo_iter *it, void *in, void *out, int *status);
+
+/* Details of the result last returned by pardo_iter_next: fills *f and
+ * returns its status (0 for a success, with an empty failure). */
+int pardo_iter_error(const pardo_iter *it, pardo_failure *f);
 
 /* Ends an iterator early or at its end: waits for its running items and
  * drops the rest.  NULL is a no-op. */

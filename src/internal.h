@@ -36,7 +36,17 @@ struct pardo__job {
     int refs;                       /* workers inside work(); pool lock */
 };
 
+struct pardo__failure_rec {    /* a failed item of the last map */
+    size_t index;
+    pardo_failure f;
+};
+
 struct pardo_pool {
+    int backend;                    /* PARDO_THREADS or PARDO_PROCESSES */
+    double timeout;                 /* seconds per item; 0 = none */
+    size_t max_items, max_rss;      /* process workers' recycling */
+    struct pardo__failure_rec *failures;   /* of the last map; pool lock */
+    size_t nfailures, capfailures;
     pthread_mutex_t lock;
     pthread_cond_t  work_cv;        /* a job was added or got work */
     pthread_cond_t  done_cv;        /* a worker left a job, an item ended */
@@ -54,7 +64,52 @@ void pardo__job_remove(pardo_pool *pool, struct pardo__job *job);
  * signal handler (which cannot signal a condition variable) is seen. */
 void pardo__wait_done(pardo_pool *pool);
 
-/* Monotonic clock in nanoseconds. */
+/* Monotonic clock in nanoseconds (the same clock in every process). */
 uint64_t pardo__now_ns(void);
+
+/* Records a failed map item (pool lock NOT held; takes it). */
+void pardo__record_failure(pardo_pool *pool, size_t index, const pardo_failure *f);
+
+/* Runs one item with the pool's timeout (thread backend): an item that
+ * overran gets PARDO_ETIMEDOUT, and *f says in which stage. */
+int pardo__run_timed(pardo_fn *fn, void *arg, const void *in, void *out,
+                     uint64_t timeout_ns, pardo_failure *f);
+
+/* ---- pipeline hooks --------------------------------------------------- */
+/* Called by pardo_pipeline_fn as each stage starts (name) and ends (NULL). */
+void pardo__stage_enter(const char *name);
+/* The stage during which the calling thread's item deadline passed. */
+extern _Thread_local uint64_t pardo__item_deadline;
+extern _Thread_local char pardo__overrun_stage[32];
+
+/* ---- process backend (proc.c) ----------------------------------------- */
+
+struct pardo__proc;
+
+/* What a map or an iterator tells the process engine. */
+struct pardo__proc_ops {
+    /* Up to max items for an idle worker: their ids and input pointers.
+     * Returns how many (0: none now). */
+    size_t (*take)(void *job, size_t max, size_t *ids, const void **inputs);
+    /* Where item id's result goes (out_size bytes). */
+    void  *(*dest)(void *job, size_t id);
+    /* Item id ended with status; f is NULL unless it crashed, timed out or
+     * was killed. */
+    void   (*finish)(void *job, size_t id, int status, const pardo_failure *f);
+    /* Item id was not run (its worker died first): hand it out again. */
+    void   (*requeue)(void *job, size_t id);
+};
+
+/* Starts the workers for one job.  copy_inputs: inputs are copied into the
+ * worker's area (an iterator's); otherwise the worker reads them where they
+ * are, in memory it inherited (a map's input array). */
+int  pardo__proc_start(struct pardo__proc **p, pardo_pool *pool, pardo_fn *fn, void *arg,
+                       size_t in_size, size_t out_size, int copy_inputs,
+                       const struct pardo__proc_ops *ops, void *job);
+/* Hands out work to idle workers, then (block: until something happens)
+ * takes in what ended.  Returns the number of busy workers afterwards. */
+int  pardo__proc_pump(struct pardo__proc *p, int block);
+/* Kills and reaps every worker, frees p.  NULL is a no-op. */
+void pardo__proc_stop(struct pardo__proc *p);
 
 #endif

@@ -18,7 +18,10 @@
  * run without it.
  *
  * With pool == NULL there are no workers: pardo_iter_next pulls one input,
- * runs it and returns it.
+ * runs it and returns it.  With a process pool there are no worker
+ * threads either: the slots are handed to proc.c, which runs them in worker
+ * processes, and pardo_iter_next drives it (pardo__proc_pump) where a thread
+ * pool would wait on a condition variable.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +34,7 @@ struct slot {
     int state;
     int status;
     char *in, *out;
+    pardo_failure fail;         /* when the item crashed or timed out */
 };
 
 struct ring {                   /* FIFO of slot numbers, capacity W */
@@ -53,6 +57,8 @@ struct pardo_iter {
     int gen_end;                /* 0 running, 1 exhausted, < 0 its error */
     int closing;                /* pardo_iter_free: hand out nothing more */
     char *buf;                  /* every slot's in and out */
+    struct pardo__proc *proc;   /* process pool: the workers */
+    pardo_failure last;         /* of the result last returned */
 };
 
 static void ring_push(struct ring *r, size_t cap, int v)
@@ -77,11 +83,14 @@ static int iter_has_work(struct pardo__job *job)
 static void iter_work(struct pardo__job *job)
 {
     struct pardo_iter *it = (struct pardo_iter *)job;
+    uint64_t timeout_ns = (uint64_t)(it->pool->timeout * 1e9);
     while (iter_has_work(job)) {
         struct slot *s = &it->slots[ring_pop(&it->queue, it->w)];
         s->state = SLOT_RUNNING;
+        memset(&s->fail, 0, sizeof s->fail);
         pthread_mutex_unlock(&it->pool->lock);
-        int rc = it->fn(it->arg, s->in, s->out);
+        int rc = timeout_ns ? pardo__run_timed(it->fn, it->arg, s->in, s->out, timeout_ns, &s->fail)
+                            : it->fn(it->arg, s->in, s->out);
         pthread_mutex_lock(&it->pool->lock);
         s->status = rc;
         s->state = SLOT_DONE;
@@ -91,6 +100,56 @@ static void iter_work(struct pardo__job *job)
 }
 
 static const struct pardo__job_ops iter_ops = { iter_has_work, iter_work };
+
+/* ---- the process engine's view of the slots (pool lock not needed: only
+ * the caller's thread touches them in this mode) */
+
+static size_t pi_take(void *job, size_t max, size_t *ids, const void **inputs)
+{
+    struct pardo_iter *it = job;
+    size_t k = 0;
+    /* Spread the window: a worker takes at most half of what waits. */
+    size_t half = (it->queue.len + 1) / 2;
+    if (max > half)
+        max = half;
+    while (k < max && it->queue.len > 0 && !it->closing) {
+        int slot = ring_pop(&it->queue, it->w);
+        it->slots[slot].state = SLOT_RUNNING;
+        memset(&it->slots[slot].fail, 0, sizeof it->slots[slot].fail);
+        ids[k] = (size_t)slot;
+        inputs[k++] = it->slots[slot].in;
+    }
+    return k;
+}
+
+static void *pi_dest(void *job, size_t id)
+{
+    struct pardo_iter *it = job;
+    return it->slots[id].out;
+}
+
+static void pi_finish(void *job, size_t id, int status, const pardo_failure *f)
+{
+    struct pardo_iter *it = job;
+    struct slot *s = &it->slots[id];
+    s->status = status;
+    if (f)
+        s->fail = *f;
+    s->state = SLOT_DONE;
+    ring_push(&it->done, it->w, (int)id);
+}
+
+static void pi_requeue(void *job, size_t id)
+{
+    struct pardo_iter *it = job;
+    /* Back to the front: it was the oldest waiting. */
+    it->queue.head = (it->queue.head + it->w - 1) % it->w;
+    it->queue.v[it->queue.head] = (int)id;
+    it->queue.len++;
+    it->slots[id].state = SLOT_QUEUED;
+}
+
+static const struct pardo__proc_ops pi_ops = { pi_take, pi_dest, pi_finish, pi_requeue };
 
 int pardo_imap(pardo_iter **out, pardo_pool *pool, pardo_fn *fn, void *arg,
                pardo_next_fn *next, void *gen, size_t in_size, size_t out_size,
@@ -128,7 +187,13 @@ int pardo_imap(pardo_iter **out, pardo_pool *pool, pardo_fn *fn, void *arg,
         it->slots[i].out = it->slots[i].in + in_size;
         ring_push(&it->free, it->w, (int)i);
     }
-    if (pool) {
+    if (pool && pool->backend == PARDO_PROCESSES) {
+        int rc = pardo__proc_start(&it->proc, pool, fn, arg, in_size, out_size, 1, &pi_ops, it);
+        if (rc != PARDO_OK) {
+            pardo_iter_free(it);
+            return rc;
+        }
+    } else if (pool) {
         pthread_mutex_lock(&pool->lock);
         pardo__job_add(pool, &it->job);
         pthread_mutex_unlock(&pool->lock);
@@ -188,7 +253,15 @@ static int take_slot(struct pardo_iter *it)
         int running = (int)(it->order.len - it->queue.len - it->done.len);
         if (it->order.len == 0 || (cancelled(it) && running == 0))
             return -1;
-        pardo__wait_done(it->pool);
+        if (it->proc) {
+            pthread_mutex_unlock(&it->pool->lock);
+            int rc = pardo__proc_pump(it->proc, 1);
+            pthread_mutex_lock(&it->pool->lock);
+            if (rc < 0)
+                return -2;      /* no worker can be started */
+        } else {
+            pardo__wait_done(it->pool);
+        }
     }
 }
 
@@ -213,9 +286,20 @@ static int next_sequential(struct pardo_iter *it, void *in, void *out, int *stat
         it->gen_end = rc < 0 ? rc : 1;
         return rc < 0 ? rc : 0;
     }
+    memset(&it->last, 0, sizeof it->last);
     s->status = it->fn(it->arg, s->in, s->out);
+    it->last.status = s->status;
     copy_result(it, s, in, out, status);
     return 1;
+}
+
+int pardo_iter_error(const pardo_iter *it, pardo_failure *f)
+{
+    if (!it)
+        return PARDO_EINVAL;
+    if (f)
+        *f = it->last;
+    return it->last.status;
 }
 
 int pardo_iter_next(pardo_iter *it, void *in, void *out, int *status)
@@ -227,14 +311,23 @@ int pardo_iter_next(pardo_iter *it, void *in, void *out, int *status)
 
     pthread_mutex_lock(&it->pool->lock);
     fill_window(it);
+    if (it->proc) {             /* hand the new inputs out at once */
+        pthread_mutex_unlock(&it->pool->lock);
+        pardo__proc_pump(it->proc, 0);
+        pthread_mutex_lock(&it->pool->lock);
+    }
     int k = take_slot(it);
     int rc;
     if (k >= 0) {
         struct slot *s = &it->slots[k];
         copy_result(it, s, in, out, status);
+        it->last = s->fail;
+        it->last.status = s->status;
         s->state = SLOT_FREE;
         ring_push(&it->free, it->w, k);
         rc = 1;
+    } else if (k == -2) {
+        rc = PARDO_ESYS;
     } else if (cancelled(it)) {
         rc = PARDO_ECANCELED;
     } else {
@@ -248,7 +341,9 @@ void pardo_iter_free(pardo_iter *it)
 {
     if (!it)
         return;
-    if (it->pool && it->slots) {
+    if (it->proc) {
+        pardo__proc_stop(it->proc);
+    } else if (it->pool && it->slots) {
         pthread_mutex_lock(&it->pool->lock);
         it->closing = 1;
         /* Workers leave the job once no item is handed out; wait for them. */

@@ -15,10 +15,32 @@
  * that the job, which lives on the caller's stack, can go.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
-#define BATCH_NS 50000u
+#define BATCH_NS 50000u          /* ~50 us of work per batch */
+
+_Thread_local uint64_t pardo__item_deadline;
+_Thread_local char pardo__overrun_stage[32];
+
+int pardo__run_timed(pardo_fn *fn, void *arg, const void *in, void *out,
+                     uint64_t timeout_ns, pardo_failure *f)
+{
+    uint64_t t0 = pardo__now_ns();
+    pardo__item_deadline = t0 + timeout_ns;
+    pardo__overrun_stage[0] = '\0';
+    int rc = fn(arg, in, out);
+    uint64_t dt = pardo__now_ns() - t0;
+    pardo__item_deadline = 0;
+    if (dt <= timeout_ns)
+        return rc;
+    memset(f, 0, sizeof *f);
+    f->status = PARDO_ETIMEDOUT;
+    f->seconds = (double)dt / 1e9;
+    memcpy(f->stage, pardo__overrun_stage, sizeof f->stage);
+    return PARDO_ETIMEDOUT;
+}
 
 struct map_job {
     struct pardo__job job;      /* first: the pool sees only this */
@@ -52,8 +74,17 @@ static void run_batch(struct map_job *m, size_t lo, size_t hi)
     size_t in_size = m->in_size, out_size = m->out_size;
     int *status = m->status;
     int failed = 0;
+    uint64_t timeout_ns = (uint64_t)(m->pool->timeout * 1e9);
     for (size_t i = lo; i < hi; i++, in += in_size, out += out_size) {
-        int rc = fn(arg, in, out);
+        int rc;
+        if (timeout_ns) {
+            pardo_failure f;
+            rc = pardo__run_timed(fn, arg, in, out, timeout_ns, &f);
+            if (rc == PARDO_ETIMEDOUT)
+                pardo__record_failure(m->pool, i, &f);
+        } else {
+            rc = fn(arg, in, out);
+        }
         if (status)
             status[i] = rc;
         failed |= rc != 0;
@@ -107,6 +138,108 @@ static int map_sequential(pardo_fn *fn, void *arg, const char *in, size_t in_siz
     return failed ? PARDO_EITEM : PARDO_OK;
 }
 
+/* ---- the process backend: the same map, driven from the caller's thread */
+
+struct proc_map {
+    const char *in;
+    char *out;
+    size_t in_size, out_size, n;
+    int *status;
+    size_t next;                /* first index never handed out */
+    size_t *again;              /* indices to hand out again (a stack) */
+    size_t nagain;
+    size_t finished;
+    int failed;
+    pardo_pool *pool;
+};
+
+static size_t pm_take(void *job, size_t max, size_t *ids, const void **inputs)
+{
+    struct proc_map *m = job;
+    size_t k = 0;
+    while (k < max && m->nagain > 0)
+        ids[k++] = m->again[--m->nagain];
+    if (k == 0) {
+        /* Leave some for the other workers, as map_work does. */
+        size_t left = m->n - m->next, share = left / (2 * (size_t)m->pool->workers);
+        if (max > share)
+            max = share ? share : 1;
+        while (k < max && m->next < m->n)
+            ids[k++] = m->next++;
+    }
+    for (size_t j = 0; j < k; j++)
+        inputs[j] = m->in + ids[j] * m->in_size;
+    return k;
+}
+
+static void *pm_dest(void *job, size_t id)
+{
+    struct proc_map *m = job;
+    return m->out + id * m->out_size;
+}
+
+static void pm_finish(void *job, size_t id, int status, const pardo_failure *f)
+{
+    struct proc_map *m = job;
+    if (m->status)
+        m->status[id] = status;
+    if (f)
+        pardo__record_failure(m->pool, id, f);
+    m->failed |= status != 0;
+    m->finished++;
+}
+
+static void pm_requeue(void *job, size_t id)
+{
+    struct proc_map *m = job;
+    m->again[m->nagain++] = id;     /* never more than n are out at once */
+}
+
+static const struct pardo__proc_ops pm_ops = { pm_take, pm_dest, pm_finish, pm_requeue };
+
+static int map_processes(pardo_pool *pool, pardo_fn *fn, void *arg, const char *in,
+                         size_t in_size, char *out, size_t out_size, size_t n, int *status)
+{
+    struct proc_map m = { .in = in, .out = out, .in_size = in_size, .out_size = out_size,
+                          .n = n, .status = status, .pool = pool };
+    if (n == 0)
+        return PARDO_OK;
+    m.again = malloc(n * sizeof *m.again);
+    if (!m.again)
+        return PARDO_ENOMEM;
+    struct pardo__proc *p;
+    int rc = pardo__proc_start(&p, pool, fn, arg, in_size, out_size, 0, &pm_ops, &m);
+    if (rc != PARDO_OK) {
+        free(m.again);
+        return rc;
+    }
+    for (;;) {
+        int busy = pardo__proc_pump(p, 1);
+        if (busy < 0) {
+            rc = PARDO_ESYS;
+            break;
+        }
+        if (m.finished == n || (busy == 0 && atomic_load(&pool->cancelled)))
+            break;
+    }
+    pardo__proc_stop(p);
+    if (m.finished < n) {
+        /* Cancelled: whatever did not finish was not run. */
+        if (status) {
+            for (size_t i = m.next; i < n; i++)
+                status[i] = PARDO_ECANCELED;
+            for (size_t k = 0; k < m.nagain; k++)
+                status[m.again[k]] = PARDO_ECANCELED;
+        }
+        if (rc == PARDO_OK)
+            rc = PARDO_ECANCELED;
+    } else if (rc == PARDO_OK && m.failed) {
+        rc = PARDO_EITEM;
+    }
+    free(m.again);
+    return rc;
+}
+
 int pardo_map(pardo_pool *pool, pardo_fn *fn, void *arg,
               const void *in, size_t in_size, void *out, size_t out_size,
               size_t n, int *status)
@@ -120,6 +253,17 @@ int pardo_map(pardo_pool *pool, pardo_fn *fn, void *arg,
         out = &none;
     if (!pool)
         return map_sequential(fn, arg, in, in_size, out, out_size, n, status);
+    pthread_mutex_lock(&pool->lock);
+    pool->nfailures = 0;
+    pthread_mutex_unlock(&pool->lock);
+    if (atomic_load(&pool->cancelled)) {
+        if (status)
+            for (size_t i = 0; i < n; i++)
+                status[i] = PARDO_ECANCELED;
+        return PARDO_ECANCELED;
+    }
+    if (pool->backend == PARDO_PROCESSES)
+        return map_processes(pool, fn, arg, in, in_size, out, out_size, n, status);
 
     struct map_job m = {
         .job.ops = &map_ops, .pool = pool, .fn = fn, .arg = arg,

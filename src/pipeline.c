@@ -8,9 +8,14 @@
  * per-thread number, with relaxed atomic adds (two threads that share a
  * shard still count right; they only share a cache line).  A report adds
  * the shards up.  Stages are added before the pipeline first runs.
+ *
+ * The counters live in a shared anonymous mapping, so that the times of
+ * items run in worker processes (PARDO_PROCESSES) count too: the workers
+ * are forked after the pipeline is made, and see the same pages.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "internal.h"
 
@@ -31,7 +36,8 @@ struct pardo_pipeline {
     struct stage *stages;
     int n;
     size_t stride;              /* counters per shard, padded to a cache line */
-    struct counter *counters;   /* SHARDS * stride */
+    struct counter *counters;   /* SHARDS * stride, shared mapping */
+    size_t counters_size;
 };
 
 static _Thread_local const char *current_stage;
@@ -53,10 +59,12 @@ int pardo_pipeline_add(pardo_pipeline *pl, const char *name, pardo_fn *stage, vo
     pl->stages = s;
     size_t stride = ((size_t)(pl->n + 1) * sizeof(struct counter) + 63) / 64 * 64
                     / sizeof(struct counter);
-    struct counter *c = aligned_alloc(64, SHARDS * stride * sizeof *c);
+    size_t size = SHARDS * stride * sizeof(struct counter);
+    struct counter *c = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     char *copy = strdup(name);
-    if (!c || !copy) {
-        free(c);
+    if (c == MAP_FAILED || !copy) {
+        if (c != MAP_FAILED)
+            munmap(c, size);
         free(copy);
         return PARDO_ENOMEM;
     }
@@ -64,8 +72,10 @@ int pardo_pipeline_add(pardo_pipeline *pl, const char *name, pardo_fn *stage, vo
         atomic_init(&c[i].items, 0);
         atomic_init(&c[i].ns, 0);
     }
-    free(pl->counters);
+    if (pl->counters)
+        munmap(pl->counters, pl->counters_size);
     pl->counters = c;
+    pl->counters_size = size;
     pl->stride = stride;
     s[pl->n++] = (struct stage){ copy, stage, arg };
     return PARDO_OK;
@@ -81,8 +91,13 @@ int pardo_pipeline_fn(void *p, const void *in, void *out)
     uint64_t t0 = pardo__now_ns();
     for (int i = 0; i < pl->n && rc == 0; i++) {
         current_stage = pl->stages[i].name;
+        pardo__stage_enter(current_stage);
         rc = pl->stages[i].fn(pl->stages[i].arg, in, out);
         uint64_t t1 = pardo__now_ns();
+        if (pardo__item_deadline && t1 > pardo__item_deadline && !pardo__overrun_stage[0]) {
+            strncpy(pardo__overrun_stage, current_stage, sizeof pardo__overrun_stage - 1);
+            pardo__overrun_stage[sizeof pardo__overrun_stage - 1] = '\0';
+        }
         atomic_fetch_add_explicit(&c[i].items, 1, memory_order_relaxed);
         atomic_fetch_add_explicit(&c[i].ns, t1 - t0, memory_order_relaxed);
         t0 = t1;
@@ -149,6 +164,7 @@ void pardo_pipeline_free(pardo_pipeline *pl)
     for (int i = 0; i < pl->n; i++)
         free(pl->stages[i].name);
     free(pl->stages);
-    free(pl->counters);
+    if (pl->counters)
+        munmap(pl->counters, pl->counters_size);
     free(pl);
 }

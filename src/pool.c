@@ -102,16 +102,21 @@ static void pool_destroy(pardo_pool *pool)
     pthread_cond_destroy(&pool->done_cv);
     pthread_cond_destroy(&pool->work_cv);
     pthread_mutex_destroy(&pool->lock);
+    free(pool->failures);
     free(pool->threads);
     free(pool);
 }
 
-static int threads_open(pardo_pool **out, int workers)
+static int pool_open(pardo_pool **out, const pardo_options *opt)
 {
     pardo_pool *pool = calloc(1, sizeof *pool);
     if (!pool)
         return PARDO_ENOMEM;
-    pool->workers = pardo_cpu_count(workers);
+    pool->backend = opt->backend;
+    pool->timeout = opt->timeout;
+    pool->max_items = opt->max_items;
+    pool->max_rss = opt->max_rss;
+    pool->workers = pardo_cpu_count(opt->workers);
     pool->threads = calloc((size_t)pool->workers, sizeof *pool->threads);
     atomic_init(&pool->cancelled, 0);
     if (!pool->threads) {
@@ -121,7 +126,8 @@ static int threads_open(pardo_pool **out, int workers)
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->work_cv, NULL);
     pthread_cond_init(&pool->done_cv, NULL);
-    for (int i = 0; i < pool->workers; i++) {
+    /* A process pool forks its workers per job (proc.c); no threads here. */
+    for (int i = 0; pool->backend == PARDO_THREADS && i < pool->workers; i++) {
         int rc = pthread_create(&pool->threads[i], NULL, worker_main, pool);
         if (rc != 0) {
             pool_stop(pool);
@@ -143,15 +149,47 @@ int pardo_pool_open(pardo_pool **pool, const pardo_options *opt)
     *pool = NULL;
     if (!opt)
         opt = &def;
-    if (opt->backend != PARDO_THREADS || opt->timeout < 0)
+    if ((opt->backend != PARDO_THREADS && opt->backend != PARDO_PROCESSES) ||
+        !(opt->timeout >= 0))
         return PARDO_EINVAL;
-    return threads_open(pool, opt->workers);
+    return pool_open(pool, opt);
 }
 
 pardo_pool *pardo_pool_new(int workers)
 {
     pardo_pool *pool;
-    return threads_open(&pool, workers) == PARDO_OK ? pool : NULL;
+    pardo_options opt = { .workers = workers };
+    return pool_open(&pool, &opt) == PARDO_OK ? pool : NULL;
+}
+
+void pardo__record_failure(pardo_pool *pool, size_t index, const pardo_failure *f)
+{
+    pthread_mutex_lock(&pool->lock);
+    if (pool->nfailures == pool->capfailures) {
+        size_t cap = pool->capfailures ? 2 * pool->capfailures : 16;
+        void *p = realloc(pool->failures, cap * sizeof *pool->failures);
+        if (!p) {               /* the status still says what happened */
+            pthread_mutex_unlock(&pool->lock);
+            return;
+        }
+        pool->failures = p;
+        pool->capfailures = cap;
+    }
+    pool->failures[pool->nfailures++] = (struct pardo__failure_rec){ index, *f };
+    pthread_mutex_unlock(&pool->lock);
+}
+
+int pardo_map_error(const pardo_pool *pool, size_t i, pardo_failure *f)
+{
+    if (!pool)
+        return PARDO_EINVAL;
+    for (size_t k = 0; k < pool->nfailures; k++)
+        if (pool->failures[k].index == i) {
+            if (f)
+                *f = pool->failures[k].f;
+            return PARDO_OK;
+        }
+    return PARDO_EINVAL;
 }
 
 int pardo_pool_workers(const pardo_pool *pool)

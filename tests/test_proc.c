@@ -1,0 +1,525 @@
+/*
+ * test_proc.c - the process backend: crashes, hangs and memory hogs fail
+ * one item each; the rest of the run goes on, and the pool is reused.
+ */
+#include <dirent.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "pardo.h"
+
+enum { GOOD, SEGV, ABORT, EXIT, HOG, SLEEP, FAIL };
+
+/* Under the sanitizers, let a crash be a crash: their own handlers would
+ * turn a segfault or an abort into an ordinary exit with a report. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+    return "handle_segv=0:handle_sigbus=0:handle_abort=0:detect_leaks=1";
+}
+const char *__ubsan_default_options(void);
+const char *__ubsan_default_options(void)
+{
+    return "handle_segv=0:handle_sigbus=0:handle_abort=0";
+}
+const char *__tsan_default_options(void);
+const char *__tsan_default_options(void)
+{
+    return "handle_segv=0:handle_sigbus=0:handle_abort=0:die_after_fork=0";
+}
+
+/* Where memory hogs put what they allocate, so that the compiler cannot
+ * drop the allocation as dead. */
+char *volatile test_proc_sink;
+
+/* Item i's behaviour: mostly good, with each kind of failure sprinkled in. */
+static int kind_of(long i)
+{
+    switch (i % 23) {
+    case 3:  return SEGV;
+    case 7:  return ABORT;
+    case 11: return EXIT;
+    case 15: return FAIL;
+    case 19: return i < 40 ? SLEEP : GOOD;  /* two sleepers are enough */
+    case 21: return i < 30 ? HOG : GOOD;
+    default: return GOOD;
+    }
+}
+
+static int bad_item(void *arg, const void *in, void *out)
+{
+    (void)arg;
+    long i = *(const long *)in;
+    switch (kind_of(i)) {
+    case SEGV: { volatile int *p = NULL; *p = 1; break; }
+    case ABORT: abort();
+    case EXIT: _exit(3);
+    case HOG:
+        for (;;) {      /* allocate and touch until stopped */
+            char *p = malloc(1 << 20);
+            if (!p)
+                _exit(4);
+            memset(p, 1, 1 << 20);
+            test_proc_sink = p;
+        }
+    case SLEEP: { struct timespec ts = { 30, 0 }; nanosleep(&ts, NULL); break; }
+    case FAIL: return 42;
+    default: break;
+    }
+    *(long *)out = i * 3;
+    return 0;
+}
+
+static int expected_status(long i)
+{
+    switch (kind_of(i)) {
+    case SEGV: case ABORT: case EXIT: case HOG: return PARDO_ECRASH;
+    case SLEEP: return PARDO_ETIMEDOUT;
+    case FAIL: return 42;
+    default: return 0;
+    }
+}
+
+static int expected_signal(long i)
+{
+    switch (kind_of(i)) {
+    case SEGV: return SIGSEGV;
+    case ABORT: return SIGABRT;
+    case HOG: return SIGKILL;
+    case SLEEP: return SIGKILL;
+    default: return 0;
+    }
+}
+
+static pardo_pool *proc_pool(int workers, double timeout, size_t max_items, size_t max_rss)
+{
+    pardo_options o = { .workers = workers, .backend = PARDO_PROCESSES, .timeout = timeout,
+                        .max_items = max_items, .max_rss = max_rss };
+    pardo_pool *pool = NULL;
+    if (pardo_pool_open(&pool, &o) != PARDO_OK)
+        return NULL;
+    return pool;
+}
+
+/* No child of ours may be left, running or zombie. */
+static int children_left(void)
+{
+    int n = 0;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)getpid(), (int)getpid());
+    FILE *f = fopen(path, "r");
+    if (f) {
+        int pid;
+        while (fscanf(f, "%d", &pid) == 1)
+            n++;
+        fclose(f);
+    }
+    return n + (waitpid(-1, NULL, WNOHANG) > 0);
+}
+
+static void test_map_crashes(void)
+{
+    enum { N = 60 };
+    for (int w = 1; w <= 4; w++) {
+        pardo_pool *pool = proc_pool(w, 0.5, 0, 64 << 20);
+        REQUIRE(pool);
+        long in[N], out[N];
+        int status[N];
+        for (long i = 0; i < N; i++) {
+            in[i] = i;
+            out[i] = -1;
+        }
+        CHECK_EQ_INT(pardo_map(pool, bad_item, NULL, in, sizeof *in, out, sizeof *out, N, status),
+                     PARDO_EITEM);
+        for (long i = 0; i < N; i++) {
+            CHECK_EQ_INT(status[i], expected_status(i));
+            if (expected_status(i) == 0)
+                CHECK_EQ_INT(out[i], i * 3);
+            pardo_failure f;
+            if (status[i] == PARDO_ECRASH || status[i] == PARDO_ETIMEDOUT) {
+                REQUIRE(pardo_map_error(pool, (size_t)i, &f) == 0);
+                CHECK_EQ_INT(f.status, status[i]);
+                CHECK_EQ_INT(f.signal, expected_signal(i));
+                if (status[i] == PARDO_ETIMEDOUT)
+                    CHECK(f.seconds >= 0.5 && f.seconds < 5);
+            }
+        }
+        CHECK(pardo_map_error(pool, 0, NULL) == PARDO_EINVAL);
+        /* The pool is reused afterwards. */
+        CHECK_EQ_INT(pardo_map(pool, bad_item, NULL, in, sizeof *in, out, sizeof *out, 3, status), 0);
+        CHECK_EQ_INT(out[2], 6);
+        pardo_pool_free(pool);
+        CHECK_EQ_INT(children_left(), 0);
+    }
+}
+
+struct range { long next, n; };
+static int gen_range(void *g, void *item)
+{
+    struct range *r = g;
+    if (r->next >= r->n)
+        return 0;
+    *(long *)item = r->next++;
+    return 1;
+}
+
+static void test_imap_crashes(void)
+{
+    enum { N = 60 };
+    for (int w = 1; w <= 4; w++) {
+        pardo_pool *pool = proc_pool(w, 0.5, 0, 64 << 20);
+        REQUIRE(pool);
+        for (int flags = 0; flags <= 1; flags++) {
+            struct range r = { 0, N };
+            pardo_iter *it;
+            REQUIRE(pardo_imap(&it, pool, bad_item, NULL, gen_range, &r, sizeof(long),
+                               sizeof(long), flags) == 0);
+            long in, out, count = 0;
+            int st;
+            char seen[N] = { 0 };
+            while (pardo_iter_next(it, &in, &out, &st) == 1) {
+                REQUIRE(in >= 0 && in < N);
+                CHECK(!seen[in]);
+                seen[in] = 1;
+                if (!flags)
+                    CHECK_EQ_INT(in, count);
+                CHECK_EQ_INT(st, expected_status(in));
+                if (st == 0)
+                    CHECK_EQ_INT(out, in * 3);
+                pardo_failure f;
+                CHECK_EQ_INT(pardo_iter_error(it, &f), st);
+                if (st == PARDO_ECRASH || st == PARDO_ETIMEDOUT)
+                    CHECK_EQ_INT(f.signal, expected_signal(in));
+                count++;
+            }
+            CHECK_EQ_INT(count, N);
+            pardo_iter_free(it);
+        }
+        pardo_pool_free(pool);
+        CHECK_EQ_INT(children_left(), 0);
+    }
+}
+
+/* Variable-size results come back whole. */
+struct words { size_t n; long *v; char *name; };
+
+static int make_words(void *arg, const void *in, void *out)
+{
+    (void)arg;
+    long i = *(const long *)in;
+    struct words *w = out;
+    w->n = (size_t)(i * 1000 + 1);
+    if (!pardo_result_alloc((void **)&w->v, w->n * sizeof *w->v))
+        return 1;
+    for (size_t k = 0; k < w->n; k++)
+        w->v[k] = i + (long)k;
+    if (!pardo_result_alloc((void **)&w->name, 32))
+        return 1;
+    snprintf(w->name, 32, "item %ld", i);
+    return 0;
+}
+
+static void test_variable_results(void)
+{
+    pardo_pool *pool = proc_pool(2, 0, 0, 0);
+    pardo_pool *threads = pardo_pool_new(2);
+    pardo_pool *pools[3] = { pool, threads, NULL };
+    for (int p = 0; p < 3; p++) {
+        enum { N = 40 };
+        long in[N];
+        struct words out[N];
+        for (long i = 0; i < N; i++)
+            in[i] = i;
+        memset(out, 0, sizeof out);
+        CHECK_EQ_INT(pardo_map(pools[p], make_words, NULL, in, sizeof *in, out, sizeof *out, N, NULL), 0);
+        for (long i = 0; i < N; i++) {
+            REQUIRE(out[i].v && out[i].name);
+            CHECK_EQ_INT(out[i].n, i * 1000 + 1);
+            CHECK_EQ_INT(out[i].v[out[i].n - 1], i + (long)out[i].n - 1);
+            char want[32];
+            snprintf(want, sizeof want, "item %ld", i);
+            CHECK_EQ_STR(out[i].name, want);
+            free(out[i].v);
+            free(out[i].name);
+        }
+    }
+    pardo_pool_free(pool);
+    pardo_pool_free(threads);
+}
+
+/* Each item reports the pid that ran it. */
+static int whoami(void *arg, const void *in, void *out)
+{
+    (void)arg;
+    (void)in;
+    *(long *)out = (long)getpid();
+    struct timespec ts = { 0, 200000 };
+    nanosleep(&ts, NULL);
+    return 0;
+}
+
+static int count_distinct(const long *v, int n)
+{
+    int d = 0;
+    for (int i = 0; i < n; i++) {
+        int seen = 0;
+        for (int k = 0; k < i && !seen; k++)
+            seen = v[k] == v[i];
+        d += !seen;
+    }
+    return d;
+}
+
+static void test_max_items_recycles(void)
+{
+    enum { N = 50 };
+    pardo_pool *pool = proc_pool(1, 0, 10, 0);
+    long in[N] = { 0 }, out[N];
+    CHECK_EQ_INT(pardo_map(pool, whoami, NULL, in, sizeof *in, out, sizeof *out, N, NULL), 0);
+    /* 50 items, a new worker every 10 at most: at least 5 pids. */
+    CHECK(count_distinct(out, N) >= 5);
+    for (int i = 0; i < N; i++)
+        CHECK(out[i] != (long)getpid());
+    pardo_pool_free(pool);
+    CHECK_EQ_INT(children_left(), 0);
+}
+
+/* Kept where the compiler must assume someone reads them, or it would
+ * drop the malloc and memset as dead. */
+char *volatile test_proc_keep[64];
+
+static int grow_then_pid(void *arg, const void *in, void *out)
+{
+    (void)arg;
+    (void)in;
+    static int nkeep;
+    if (nkeep < 64) {           /* 8 MB more per item, kept */
+        char *p = malloc(8 << 20);
+        if (p)
+            memset(p, 1, 8 << 20);
+        test_proc_keep[nkeep++] = p;
+    }
+    *(long *)out = (long)getpid();
+    return 0;
+}
+
+static void test_max_rss_recycles(void)
+{
+    enum { N = 20 };
+    pardo_pool *pool = proc_pool(1, 0, 0, 40 << 20);
+    long in[N] = { 0 }, out[N];
+    int status[N];
+    CHECK_EQ_INT(pardo_map(pool, grow_then_pid, NULL, in, sizeof *in, out, sizeof *out, N, status), 0);
+    /* ~5 items pass 40 MB: a worker cannot run all 20. */
+    CHECK(count_distinct(out, N) >= 3);
+    pardo_pool_free(pool);
+}
+
+/* Workers die with their parent: a child process makes a pool, runs slow
+ * items, and is killed; its workers must go too. */
+static int sleepy(void *arg, const void *in, void *out)
+{
+    (void)arg;
+    (void)in;
+    (void)out;
+    sleep(30);
+    return 0;
+}
+
+static void test_workers_die_with_parent(void)
+{
+    int pfd[2];
+    REQUIRE(pipe(pfd) == 0);
+    pid_t mid = fork();
+    if (mid == 0) {
+        pardo_pool *pool = proc_pool(2, 0, 0, 0);
+        long in[4] = { 0 }, out[4];
+        /* Tell the test the workers' pids: they are our children. */
+        if (fork() == 0) {
+            /* A helper that reports its parent's children after a moment. */
+            struct timespec ts = { 0, 200000000 };
+            nanosleep(&ts, NULL);
+            char path[64], buf[256] = "";
+            snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)getppid(), (int)getppid());
+            FILE *f = fopen(path, "r");
+            if (f) {
+                if (!fgets(buf, sizeof buf, f))
+                    buf[0] = '\0';
+                fclose(f);
+            }
+            if (write(pfd[1], buf, strlen(buf) + 1) < 0)
+                _exit(1);
+            _exit(0);
+        }
+        pardo_map(pool, sleepy, NULL, in, sizeof *in, out, sizeof *out, 4, NULL);
+        _exit(0);
+    }
+    close(pfd[1]);
+    char buf[256] = "";
+    ssize_t r = read(pfd[0], buf, sizeof buf - 1);
+    close(pfd[0]);
+    REQUIRE(r > 0);
+    kill(mid, SIGKILL);
+    waitpid(mid, NULL, 0);
+    int pids[8], n = 0, off = 0, k, pid;
+    while (n < 8 && sscanf(buf + off, "%d%n", &pid, &k) == 1) {
+        pids[n++] = pid;
+        off += k;
+    }
+    CHECK(n >= 2);      /* the two workers (and the reporting helper) */
+    struct timespec ts = { 0, 300000000 };
+    nanosleep(&ts, NULL);
+    for (int i = 0; i < n; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/stat", pids[i]);
+        FILE *f = fopen(path, "r");
+        int alive = 0;
+        if (f) {
+            char state = '?';
+            if (fscanf(f, "%*d %*s %c", &state) == 1)
+                alive = state != 'Z' && state != 'X';
+            fclose(f);
+        }
+        CHECK(!alive);
+    }
+}
+
+/* A pipeline stage name comes back with a crash. */
+static int stage_ok(void *arg, const void *in, void *out)
+{
+    (void)arg;
+    (void)in;
+    (void)out;
+    return 0;
+}
+
+static int stage_crash(void *arg, const void *in, void *out)
+{
+    (void)arg;
+    (void)out;
+    if (*(const long *)in == 1)
+        raise(SIGSEGV);
+    return 0;
+}
+
+static void test_crash_stage(void)
+{
+    pardo_pipeline *pl = pardo_pipeline_new();
+    pardo_pipeline_add(pl, "read", stage_ok, NULL);
+    pardo_pipeline_add(pl, "process", stage_crash, NULL);
+    pardo_pool *pool = proc_pool(2, 0, 0, 0);
+    long in[3] = { 0, 1, 2 }, out[3];
+    int status[3];
+    CHECK_EQ_INT(pardo_map(pool, pardo_pipeline_fn, pl, in, sizeof *in, out, sizeof *out, 3, status),
+                 PARDO_EITEM);
+    CHECK_EQ_INT(status[0], 0);
+    CHECK_EQ_INT(status[1], PARDO_ECRASH);
+    CHECK_EQ_INT(status[2], 0);
+    pardo_failure f;
+    REQUIRE(pardo_map_error(pool, 1, &f) == 0);
+    CHECK_EQ_STR(f.stage, "process");
+    CHECK_EQ_INT(f.signal, SIGSEGV);
+    /* Stage times come back from the workers too. */
+    unsigned long long items;
+    pardo_pipeline_stage_time(pl, 0, &items, NULL);
+    CHECK_EQ_INT(items, 3);
+    pardo_pool_free(pool);
+    pardo_pipeline_free(pl);
+}
+
+/* Threads cannot be killed: an overrun is reported after the fact. */
+static int sleep_some(void *arg, const void *in, void *out)
+{
+    (void)arg;
+    (void)out;
+    long ms = *(const long *)in;
+    struct timespec ts = { 0, ms * 1000000L };
+    nanosleep(&ts, NULL);
+    return 0;
+}
+
+/* 1 ms, 100 ms, 1 ms */
+static int gen_ms(void *g, void *item)
+{
+    struct range *r = g;
+    if (r->next >= r->n)
+        return 0;
+    *(long *)item = r->next++ == 1 ? 100 : 1;
+    return 1;
+}
+
+static void test_thread_timeout(void)
+{
+    pardo_options o = { .workers = 2, .timeout = 0.05 };
+    pardo_pool *pool;
+    REQUIRE(pardo_pool_open(&pool, &o) == 0);
+    long in[4] = { 1, 120, 2, 3 }, out[4];
+    int status[4];
+    CHECK_EQ_INT(pardo_map(pool, sleep_some, NULL, in, sizeof *in, out, sizeof *out, 4, status),
+                 PARDO_EITEM);
+    CHECK_EQ_INT(status[0], 0);
+    CHECK_EQ_INT(status[1], PARDO_ETIMEDOUT);
+    CHECK_EQ_INT(status[2], 0);
+    pardo_failure f;
+    REQUIRE(pardo_map_error(pool, 1, &f) == 0);
+    CHECK(f.seconds >= 0.1);
+    /* and in an iterator, with the stage that overran */
+    pardo_pipeline *pl = pardo_pipeline_new();
+    pardo_pipeline_add(pl, "fast", stage_ok, NULL);
+    pardo_pipeline_add(pl, "slow", sleep_some, NULL);
+    struct range r = { 0, 3 };
+    pardo_iter *it;
+    REQUIRE(pardo_imap(&it, pool, pardo_pipeline_fn, pl, gen_ms, &r, sizeof(long), sizeof(long),
+                       PARDO_ORDERED) == 0);
+    long ms;
+    int st, k = 0;
+    while (pardo_iter_next(it, &ms, NULL, &st) == 1) {
+        CHECK_EQ_INT(st, k == 1 ? PARDO_ETIMEDOUT : 0);
+        CHECK_EQ_INT(pardo_iter_error(it, &f), st);
+        if (k == 1)
+            CHECK_EQ_STR(f.stage, "slow");
+        k++;
+    }
+    CHECK_EQ_INT(k, 3);
+    pardo_iter_free(it);
+    pardo_pipeline_free(pl);
+    pardo_pool_free(pool);
+}
+
+static void test_cancel_processes(void)
+{
+    pardo_pool *pool = proc_pool(2, 0, 0, 0);
+    enum { N = 200 };
+    long in[N], out[N];
+    int status[N];
+    for (int i = 0; i < N; i++)
+        in[i] = 20;     /* 20 ms each: 2 s in all */
+    pardo_cancel(pool);
+    CHECK_EQ_INT(pardo_map(pool, sleep_some, NULL, in, sizeof *in, out, sizeof *out, N, status),
+                 PARDO_ECANCELED);
+    CHECK_EQ_INT(status[0], PARDO_ECANCELED);
+    pardo_cancel_clear(pool);
+    CHECK_EQ_INT(pardo_map(pool, sleep_some, NULL, in, sizeof *in, out, sizeof *out, 4, status), 0);
+    pardo_pool_free(pool);
+    CHECK_EQ_INT(children_left(), 0);
+}
+
+int main(void)
+{
+    RUN(test_map_crashes);
+    RUN(test_imap_crashes);
+    RUN(test_variable_results);
+    RUN(test_max_items_recycles);
+    RUN(test_max_rss_recycles);
+    RUN(test_workers_die_with_parent);
+    RUN(test_crash_stage);
+    RUN(test_thread_timeout);
+    RUN(test_cancel_processes);
+    return CHECK_EXIT();
+}
