@@ -196,6 +196,34 @@ static void bench_overhead(void)
            (2 * c - a) / N * 1e6, a / c);
     pardo_pool_free(p1);
     pardo_pool_free(p2);
+
+    /* The process backend: same items, workers in forked processes. */
+    pardo_options o1 = { .workers = 1, .backend = PARDO_PROCESSES };
+    pardo_options o2 = { .workers = 2, .backend = PARDO_PROCESSES };
+    pardo_pool *q1, *q2;
+    if (pardo_pool_open(&q1, &o1) || pardo_pool_open(&q2, &o2))
+        exit(2);
+    double u0[REPS], u1[REPS], u2[REPS];
+    for (int r = 0; r < REPS; r++) {
+        double s = now();
+        pardo_map(NULL, spin_1us, NULL, in, 1, out, sizeof *out, N, NULL);
+        u0[r] = now() - s;
+        s = now();
+        pardo_map(q1, spin_1us, NULL, in, 1, out, sizeof *out, N, NULL);
+        u1[r] = now() - s;
+        s = now();
+        pardo_map(q2, spin_1us, NULL, in, 1, out, sizeof *out, N, NULL);
+        u2[r] = now() - s;
+    }
+    a = median(u0, REPS);
+    b = median(u1, REPS);
+    c = median(u2, REPS);
+    printf("4. process backend, the same items (forks included), median of %d:\n", REPS);
+    printf("   overhead, 1 worker process:  %+.3f us/item (goal < 5)\n", (b - a) / N * 1e6);
+    printf("   overhead, 2 worker processes: %+.3f us/item of CPU; speed-up %.2fx\n",
+           (2 * c - a) / N * 1e6, a / c);
+    pardo_pool_free(q1);
+    pardo_pool_free(q2);
 }
 
 int main(int argc, char **argv)
