@@ -11,9 +11,10 @@ set -u
 case $PARDO in /*) ;; *) PARDO=$PWD/$PARDO ;; esac
 SHARED=${SHARED:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/shared}
 TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/pardo-test.XXXXXX")
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/pardo-test.XXXXXX")     # the test's files
+RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pardo-run.XXXXXX")  # run's captures
 chmod 755 "$TMP"
-trap 'rm -rf "$TMP"' EXIT
+trap 'rm -rf "$TMP" "$RUN_DIR"' EXIT
 
 ok()   { echo "ok - $1"; }
 skip() { echo "ok - $1 # SKIP $2"; }
@@ -23,12 +24,13 @@ notok() {
     for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
 }
 
-# run ARGS...: runs pardo; stdout in $OUT, stderr in $ERR, status in $RC.
+# run ARGS...: runs pardo; stdout in $OUT, stderr in $ERR, status in $RC;
+# the bytes stay in $RUN_DIR/out and $RUN_DIR/err.
 run() {
-    "$PARDO" "$@" >"$TMP/.out" 2>"$TMP/.err"
+    "$PARDO" "$@" >"$RUN_DIR/out" 2>"$RUN_DIR/err"
     RC=$?
-    OUT=$(cat "$TMP/.out"; echo x); OUT=${OUT%x}
-    ERR=$(cat "$TMP/.err"; echo x); ERR=${ERR%x}
+    OUT=$(cat "$RUN_DIR/out")   # without the last newline, as $(...) gives
+    ERR=$(cat "$RUN_DIR/err")
 }
 
 # check NAME COMMAND...: ok when the command succeeds.
@@ -50,7 +52,7 @@ check_rc() {
 }
 
 # has TEXT PATTERN: grep -F in a string.
-has() { grep -qF -- "$2" <<<"$1"; }
+has() { grep -qaF -- "$2" <<<"$1"; }
 
 # sanitizer: "none" unless the binary was built with a sanitizer.
 sanitizer() {
