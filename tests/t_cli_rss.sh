@@ -15,9 +15,9 @@ fi
 cd "$TMP" || exit 1
 mkdir small small1k
 # split(1) makes the files in one process (a shell loop is several times slower).
-seq -f 'File %g. The quick brown fox jumps over the lazy dog %g times!' 1 10000 |
+seq -f 'File %g. The quick brown fox jumps over the lazy dog, twice!' 1 10000 |
     split -l 1 -a 5 -d - small/f
-seq -f 'File %g. The quick brown fox jumps over the lazy dog %g times!' 1 1000 |
+seq -f 'File %g. The quick brown fox jumps over the lazy dog, twice!' 1 1000 |
     split -l 1 -a 5 -d - small1k/f
 check_eq "10,000 small files made" 10000 "$(ls small | wc -l)"
 
