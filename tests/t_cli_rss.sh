@@ -12,7 +12,12 @@ if [ "$san" != none ]; then
     exit 0
 fi
 
-cd "$TMP" || exit 1
+# tmpfs, where there is one, makes 10,000 files ten times faster.
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+    SHM=$(mktemp -d /dev/shm/pardo-rss.XXXXXX) && trap 'rm -rf "$TMP" "$RUN_DIR" "$SHM"' EXIT && cd "$SHM"
+else
+    cd "$TMP"
+fi || exit 1
 mkdir small small1k
 # split(1) makes the files in one process (a shell loop is several times slower).
 seq -f 'File %g. The quick brown fox jumps over the lazy dog, twice!' 1 10000 |
