@@ -1,0 +1,1149 @@
+/*
+ * attrib.c - authorship attribution and favourite words (see attrib.h).
+ *
+ * DESIGN
+ * Words are interned into one vocabulary (an open-addressing hash table of
+ * ids into a string arena); a text is an array of (word, count) entries plus
+ * a parallel array of (inner, inner_caps) that only favourites read.
+ *
+ * attrib_corpus_freeze() ranks every word by its summed count over the known
+ * texts (ties in byte order) and rewrites every text's entries as (rank,
+ * count) sorted by rank.  A model then only looks at a prefix of the ranks:
+ * holding one text out can only lower counts, so when the mfw-th best count
+ * inside the prefix is still above the total count of the first word outside
+ * it, no word outside can get in, and the choice is exact; otherwise the
+ * prefix grows and the choice is made again (in the end it is every word).
+ * Each fold then reads, per text, only its entries inside the prefix.
+ *
+ * Determinism: every floating-point sum runs over texts in text order and
+ * over features in feature order, and every sort either compares keys that
+ * no two elements share (ties end on the word's or the label's bytes) or only
+ * brings equal words together to add integers; so a fold gives the same bits
+ * on any thread, in any order of the folds.
+ *
+ * Ownership: the corpus owns the word strings and labels that models,
+ * results and favourites point to; a model only reads its corpus.
+ */
+#include "attrib.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pardo.h"
+
+/* ---- corpus -------------------------------------------------------------- */
+
+/* malloc / calloc of n elements; never size 0 (so NULL means out of memory),
+ * NULL when n * size overflows. */
+static void *alloc_n(size_t n, size_t size)
+{
+    return n > SIZE_MAX / size ? NULL : malloc(n ? n * size : 1);
+}
+
+static void *zalloc_n(size_t n, size_t size)
+{
+    return calloc(n ? n : 1, size);
+}
+
+static void *alloc_n2(size_t a, size_t b, size_t size)
+{
+    return b && a > SIZE_MAX / b ? NULL : alloc_n(a * b, size);
+}
+
+static void *zalloc_n2(size_t a, size_t b, size_t size)
+{
+    return b && a > SIZE_MAX / b ? NULL : zalloc_n(a * b, size);
+}
+
+struct entry {              /* one word of one text */
+    uint32_t w;             /* word id; its rank once the corpus is frozen */
+    uint64_t count;
+};
+
+struct entry_caps {         /* parallel to struct entry */
+    uint64_t inner;
+    uint64_t inner_caps;
+};
+
+struct text {
+    char   *label_str;      /* owned; NULL for an unknown text */
+    size_t  label;          /* label number once frozen, else ATTRIB_NONE */
+    uint64_t total;         /* N */
+    size_t  n;
+    struct entry      *e;   /* sorted by w */
+    struct entry_caps *caps;
+};
+
+struct attrib_corpus {
+    /* vocabulary: word id -> str + off[id], len[id] (NUL-terminated) */
+    char     *str;
+    size_t    str_len, str_cap;
+    size_t   *off;
+    uint32_t *len;
+    size_t    nwords, wcap;
+    uint32_t *slot;         /* hash table of ids; UINT32_MAX is empty */
+    size_t    nslots;       /* a power of two, or 0 */
+
+    struct text *texts;
+    size_t ntexts, tcap, nknown;
+    int    frozen;
+
+    /* set by attrib_corpus_freeze(); arrays "by rank" have nwords entries */
+    const char **labels;    /* in byte order; point into texts' label_str */
+    size_t    nlabels;
+    size_t    vknown;       /* words used by a known text: ranks [0, vknown) */
+    uint32_t *word;         /* by rank: word id */
+    uint64_t *total;        /* by rank: summed count over the known texts */
+    size_t   *df;           /* by rank: known texts that use it */
+    uint32_t *lex;          /* by rank: position of the word in byte order */
+    unsigned char *pronoun; /* by rank: 1 if attrib_is_pronoun() */
+    uint64_t  known_words;  /* sum of N over the known texts */
+};
+
+#define EMPTY_SLOT UINT32_MAX
+
+static uint64_t hash_bytes(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603u;            /* FNV-1a */
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211u;
+    }
+    return h;
+}
+
+static const char *word_str(const struct attrib_corpus *c, uint32_t id)
+{
+    return c->str + c->off[id];
+}
+
+/* Byte order, as strcmp() for words without NUL. */
+static int bytes_cmp(const char *a, size_t na, const char *b, size_t nb)
+{
+    int r = memcmp(a, b, na < nb ? na : nb);
+    if (r)
+        return r;
+    return (na > nb) - (na < nb);
+}
+
+int attrib_corpus_new(struct attrib_corpus **c)
+{
+    if (!c)
+        return PARDO_EINVAL;
+    *c = calloc(1, sizeof **c);
+    return *c ? 0 : PARDO_ENOMEM;
+}
+
+void attrib_corpus_free(struct attrib_corpus *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->ntexts; i++) {
+        free(c->texts[i].label_str);
+        free(c->texts[i].e);
+        free(c->texts[i].caps);
+    }
+    free(c->texts);
+    free(c->str);
+    free(c->off);
+    free(c->len);
+    free(c->slot);
+    free(c->labels);
+    free(c->word);
+    free(c->total);
+    free(c->df);
+    free(c->lex);
+    free(c->pronoun);
+    free(c);
+}
+
+/* The capacity to grow cap to so that it holds need elements of size bytes:
+ * doubling, from 16; 0 when that would overflow. */
+static size_t grown(size_t cap, size_t need, size_t size)
+{
+    size_t n = cap ? cap : 16;
+    while (n < need) {
+        if (n > SIZE_MAX / 2 / size)
+            return 0;
+        n *= 2;
+    }
+    return n;
+}
+
+static int rehash(struct attrib_corpus *c, size_t nslots)
+{
+    uint32_t *s = malloc(nslots * sizeof *s);
+    if (!s)
+        return PARDO_ENOMEM;
+    for (size_t i = 0; i < nslots; i++)
+        s[i] = EMPTY_SLOT;
+    for (uint32_t id = 0; id < c->nwords; id++) {
+        size_t i = hash_bytes(word_str(c, id), c->len[id]) & (nslots - 1);
+        while (s[i] != EMPTY_SLOT)
+            i = (i + 1) & (nslots - 1);
+        s[i] = id;
+    }
+    free(c->slot);
+    c->slot = s;
+    c->nslots = nslots;
+    return 0;
+}
+
+/* The id of word w (len bytes), interning it if new.  0 or PARDO_ENOMEM. */
+static int intern(struct attrib_corpus *c, const char *w, uint32_t len, uint32_t *id)
+{
+    if (c->nwords * 2 >= c->nslots) {
+        int rc = rehash(c, c->nslots ? c->nslots * 2 : 1024);
+        if (rc)
+            return rc;
+    }
+    size_t i = hash_bytes(w, len) & (c->nslots - 1);
+    for (; c->slot[i] != EMPTY_SLOT; i = (i + 1) & (c->nslots - 1)) {
+        uint32_t k = c->slot[i];
+        if (c->len[k] == len && memcmp(word_str(c, k), w, len) == 0) {
+            *id = k;
+            return 0;
+        }
+    }
+    if (c->nwords >= UINT32_MAX - 1)
+        return PARDO_ENOMEM;
+    if (c->nwords == c->wcap) {
+        size_t n = grown(c->wcap, c->nwords + 1, sizeof *c->off);
+        size_t *off = n ? realloc(c->off, n * sizeof *off) : NULL;
+        if (!off)
+            return PARDO_ENOMEM;
+        c->off = off;       /* grown alone, it is only bigger than wcap says */
+        uint32_t *lens = realloc(c->len, n * sizeof *lens);
+        if (!lens)
+            return PARDO_ENOMEM;
+        c->len = lens;
+        c->wcap = n;
+    }
+    if (c->str_cap - c->str_len < (size_t)len + 1) {
+        size_t n = grown(c->str_cap, c->str_len + len + 1, 1);
+        char *str = n ? realloc(c->str, n) : NULL;
+        if (!str)
+            return PARDO_ENOMEM;
+        c->str = str;
+        c->str_cap = n;
+    }
+    memcpy(c->str + c->str_len, w, len);
+    c->str[c->str_len + len] = '\0';
+    c->off[c->nwords] = c->str_len;
+    c->len[c->nwords] = len;
+    c->str_len += (size_t)len + 1;
+    *id = (uint32_t)c->nwords;
+    c->slot[i] = *id;
+    c->nwords++;
+    return 0;
+}
+
+/* The full record of one entry while a text is built or re-sorted. */
+struct row {
+    uint32_t w;
+    uint64_t count, inner, inner_caps;
+};
+
+static int row_cmp(const void *a, const void *b)
+{
+    const struct row *x = a, *y = b;
+    return (x->w > y->w) - (x->w < y->w);
+}
+
+static int check_entries(const struct word_entry *words, size_t n, uint64_t total)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct word_entry *e = &words[i];
+        if (!e->word || e->len == 0 || e->inner > e->count || e->inner_caps > e->inner)
+            return PARDO_EINVAL;
+        if (e->count > total - sum)
+            return PARDO_EINVAL;
+        sum += e->count;
+    }
+    return 0;
+}
+
+int attrib_corpus_add(struct attrib_corpus *c, const char *label,
+                      const struct word_entry *words, size_t n, uint64_t total,
+                      size_t *index)
+{
+    if (!c || c->frozen || (n && !words) || (label && !*label) || (label && total == 0))
+        return PARDO_EINVAL;
+    int rc = check_entries(words, n, total);
+    if (rc)
+        return rc;
+    if (c->ntexts == c->tcap) {
+        size_t cap = grown(c->tcap, c->ntexts + 1, sizeof *c->texts);
+        struct text *texts = cap ? realloc(c->texts, cap * sizeof *texts) : NULL;
+        if (!texts)
+            return PARDO_ENOMEM;
+        c->texts = texts;
+        c->tcap = cap;
+    }
+
+    struct text t = { .label = ATTRIB_NONE, .total = total };
+    struct row *rows = alloc_n(n, sizeof *rows);
+    if (!rows)
+        return PARDO_ENOMEM;
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (words[i].count == 0)
+            continue;
+        /* A word that interns but whose text then fails to be added stays
+         * in the vocabulary with no count: it can never be a feature. */
+        rc = intern(c, words[i].word, words[i].len, &rows[m].w);
+        if (rc)
+            goto fail;
+        rows[m].count = words[i].count;
+        rows[m].inner = words[i].inner;
+        rows[m].inner_caps = words[i].inner_caps;
+        m++;
+    }
+    qsort(rows, m, sizeof *rows, row_cmp);
+    size_t k = 0;                   /* merge a word given twice */
+    for (size_t i = 0; i < m; i++) {
+        if (k && rows[k - 1].w == rows[i].w) {
+            rows[k - 1].count += rows[i].count;
+            rows[k - 1].inner += rows[i].inner;
+            rows[k - 1].inner_caps += rows[i].inner_caps;
+        } else {
+            rows[k++] = rows[i];
+        }
+    }
+    rc = PARDO_ENOMEM;
+    t.n = k;
+    t.e = alloc_n(k, sizeof *t.e);
+    t.caps = alloc_n(k, sizeof *t.caps);
+    if (!t.e || !t.caps)
+        goto fail;
+    if (label && !(t.label_str = strdup(label)))
+        goto fail;
+    for (size_t i = 0; i < k; i++) {
+        t.e[i] = (struct entry){ rows[i].w, rows[i].count };
+        t.caps[i] = (struct entry_caps){ rows[i].inner, rows[i].inner_caps };
+    }
+    free(rows);
+    if (index)
+        *index = c->ntexts;
+    c->texts[c->ntexts++] = t;
+    if (label)
+        c->nknown++;
+    return 0;
+fail:
+    free(rows);
+    free(t.e);
+    free(t.caps);
+    free(t.label_str);
+    return rc;
+}
+
+/* ---- freezing: labels and ranks ------------------------------------------ */
+
+struct wkey {               /* a word while the vocabulary is sorted */
+    const char *s;
+    uint32_t len, id;
+    uint64_t total;
+    uint32_t lex;
+};
+
+static int wkey_bytes_cmp(const void *a, const void *b)
+{
+    const struct wkey *x = a, *y = b;
+    return bytes_cmp(x->s, x->len, y->s, y->len);
+}
+
+static int wkey_rank_cmp(const void *a, const void *b)
+{
+    const struct wkey *x = a, *y = b;
+    if (x->total != y->total)
+        return x->total > y->total ? -1 : 1;
+    return (x->lex > y->lex) - (x->lex < y->lex);
+}
+
+static int str_ptr_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The label names of the known texts, sorted and unique; *n gets their number. */
+static const char **collect_labels(const struct attrib_corpus *c, size_t *n)
+{
+    const char **l = alloc_n(c->nknown, sizeof *l);
+    if (!l)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < c->ntexts; i++)
+        if (c->texts[i].label_str)
+            l[k++] = c->texts[i].label_str;
+    qsort(l, k, sizeof *l, str_ptr_cmp);
+    size_t u = 0;
+    for (size_t i = 0; i < k; i++)
+        if (u == 0 || strcmp(l[u - 1], l[i]) != 0)
+            l[u++] = l[i];
+    *n = u;
+    return l;
+}
+
+static size_t find_label(const char *const *labels, size_t n, const char *s)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int r = strcmp(labels[mid], s);
+        if (r == 0)
+            return mid;
+        if (r < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return ATTRIB_NONE;
+}
+
+int attrib_corpus_freeze(struct attrib_corpus *c)
+{
+    if (!c)
+        return PARDO_EINVAL;
+    if (c->frozen)
+        return 0;
+    size_t V = c->nwords, maxn = 0, nlabels = 0;
+    for (size_t i = 0; i < c->ntexts; i++)
+        if (c->texts[i].n > maxn)
+            maxn = c->texts[i].n;
+
+    const char **labels = collect_labels(c, &nlabels);
+    struct wkey *k = alloc_n(V, sizeof *k);
+    uint32_t *rank_of = alloc_n(V, sizeof *rank_of);
+    size_t *df_id = zalloc_n(V, sizeof *df_id);
+    struct row *rows = alloc_n(maxn, sizeof *rows);
+    uint32_t *word = alloc_n(V, sizeof *word);
+    uint64_t *total = alloc_n(V, sizeof *total);
+    size_t *df = alloc_n(V, sizeof *df);
+    uint32_t *lex = alloc_n(V, sizeof *lex);
+    unsigned char *pron = alloc_n(V, 1);
+    if (!labels || !k || !rank_of || !df_id || !rows || !word || !total || !df || !lex
+        || !pron) {
+        free(labels);
+        free(word);
+        free(total);
+        free(df);
+        free(lex);
+        free(pron);
+        free(k);
+        free(rank_of);
+        free(df_id);
+        free(rows);
+        return PARDO_ENOMEM;
+    }
+
+    /* Nothing below can fail: commit. */
+    uint64_t known_words = 0;
+    for (uint32_t id = 0; id < V; id++)
+        k[id] = (struct wkey){ word_str(c, id), c->len[id], id, 0, 0 };
+    for (size_t i = 0; i < c->ntexts; i++) {
+        struct text *t = &c->texts[i];
+        if (!t->label_str)
+            continue;
+        t->label = find_label(labels, nlabels, t->label_str);
+        known_words += t->total;
+        for (size_t j = 0; j < t->n; j++) {
+            k[t->e[j].w].total += t->e[j].count;
+            df_id[t->e[j].w]++;
+        }
+    }
+    qsort(k, V, sizeof *k, wkey_bytes_cmp);
+    for (uint32_t i = 0; i < V; i++)
+        k[i].lex = i;
+    qsort(k, V, sizeof *k, wkey_rank_cmp);  /* count desc, bytes; 0 last */
+    size_t vknown = 0;
+    for (uint32_t r = 0; r < V; r++) {
+        rank_of[k[r].id] = r;
+        word[r] = k[r].id;
+        total[r] = k[r].total;
+        df[r] = df_id[k[r].id];
+        lex[r] = k[r].lex;
+        pron[r] = (unsigned char)attrib_is_pronoun(k[r].s, k[r].len);
+        if (k[r].total)
+            vknown = (size_t)r + 1;
+    }
+    for (size_t i = 0; i < c->ntexts; i++) {
+        struct text *t = &c->texts[i];
+        for (size_t j = 0; j < t->n; j++)
+            rows[j] = (struct row){ rank_of[t->e[j].w], t->e[j].count, t->caps[j].inner,
+                                    t->caps[j].inner_caps };
+        qsort(rows, t->n, sizeof *rows, row_cmp);
+        for (size_t j = 0; j < t->n; j++) {
+            t->e[j] = (struct entry){ rows[j].w, rows[j].count };
+            t->caps[j] = (struct entry_caps){ rows[j].inner, rows[j].inner_caps };
+        }
+    }
+    free(k);
+    free(rank_of);
+    free(df_id);
+    free(rows);
+    c->labels = labels;
+    c->nlabels = nlabels;
+    c->vknown = vknown;
+    c->word = word;
+    c->total = total;
+    c->df = df;
+    c->lex = lex;
+    c->pronoun = pron;
+    c->known_words = known_words;
+    c->frozen = 1;
+    /* The hash table is only needed to add texts. */
+    free(c->slot);
+    c->slot = NULL;
+    c->nslots = 0;
+    return 0;
+}
+
+size_t attrib_corpus_texts(const struct attrib_corpus *c) { return c ? c->ntexts : 0; }
+size_t attrib_corpus_known(const struct attrib_corpus *c) { return c ? c->nknown : 0; }
+size_t attrib_corpus_labels(const struct attrib_corpus *c) { return c ? c->nlabels : 0; }
+
+const char *attrib_corpus_label(const struct attrib_corpus *c, size_t label)
+{
+    return c && label < c->nlabels ? c->labels[label] : NULL;
+}
+
+size_t attrib_corpus_text_label(const struct attrib_corpus *c, size_t text)
+{
+    return c && text < c->ntexts ? c->texts[text].label : ATTRIB_NONE;
+}
+
+uint64_t attrib_corpus_text_words(const struct attrib_corpus *c, size_t text)
+{
+    return c && text < c->ntexts ? c->texts[text].total : 0;
+}
+
+/* ---- options ---------------------------------------------------------------- */
+
+static const char *const delta_names[] = { "burrows", "cosine", "eder" };
+
+int attrib_delta_parse(const char *name, enum attrib_delta *d)
+{
+    for (size_t i = 0; name && i < sizeof delta_names / sizeof *delta_names; i++)
+        if (strcmp(name, delta_names[i]) == 0) {
+            *d = (enum attrib_delta)i;
+            return 0;
+        }
+    return PARDO_EINVAL;
+}
+
+const char *attrib_delta_name(enum attrib_delta d)
+{
+    return (unsigned)d < sizeof delta_names / sizeof *delta_names ? delta_names[d] : "?";
+}
+
+void attrib_options_init(struct attrib_options *o)
+{
+    *o = (struct attrib_options){ .mfw = 100, .delta = ATTRIB_BURROWS };
+}
+
+/* stylo's stylo.pronouns("English"), in byte order for bsearch. */
+static const char *const pronouns[] = {
+    "he",   "her",  "hers", "herself", "him",  "himself", "his",        "i",
+    "me",   "mine", "my",   "myself",  "our",  "ours",    "ourselves",  "she",
+    "thee", "their", "them", "themselves", "they", "thou", "thy", "thyself",
+    "us",   "we",   "ye",   "you",     "your", "yours",   "yourself",
+};
+
+int attrib_is_pronoun(const char *w, size_t len)
+{
+    size_t lo = 0, hi = sizeof pronouns / sizeof *pronouns;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int r = bytes_cmp(pronouns[mid], strlen(pronouns[mid]), w, len);
+        if (r == 0)
+            return 1;
+        if (r < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+static int options_ok(const struct attrib_options *o)
+{
+    return o && o->mfw >= 1 && (unsigned)o->delta <= ATTRIB_EDER && o->culling >= 0
+           && o->culling <= 100 && (o->no_pronouns == 0 || o->no_pronouns == 1);
+}
+
+/* ---- model ----------------------------------------------------------------- */
+
+struct attrib_model {
+    const struct attrib_corpus *c;
+    enum attrib_delta delta;
+    size_t    nf;           /* features */
+    uint32_t *rank;         /* by feature: its word's rank */
+    double   *mean, *sd;    /* by feature */
+    size_t    bound;        /* every feature has rank < bound */
+    int32_t  *feat;         /* by rank < bound: feature number or -1 */
+    size_t    ncand;        /* candidate authors, in label order */
+    size_t   *cand_label;
+    size_t   *cand_of;      /* by label number: candidate index or ATTRIB_NONE */
+    double   *profile;      /* ncand x nf */
+};
+
+void attrib_model_free(struct attrib_model *m)
+{
+    if (!m)
+        return;
+    free(m->rank);
+    free(m->mean);
+    free(m->sd);
+    free(m->feat);
+    free(m->cand_label);
+    free(m->cand_of);
+    free(m->profile);
+    free(m);
+}
+
+struct cand {               /* a possible feature in one fold */
+    uint64_t count;         /* its count without the held-out text */
+    uint32_t lex, rank;
+};
+
+static int cand_cmp(const void *a, const void *b)
+{
+    const struct cand *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return (x->lex > y->lex) - (x->lex < y->lex);
+}
+
+/* Chooses up to opt->mfw features without text `held` (or ATTRIB_NONE):
+ * *out gets their ranks, best first (*nf of them), and *bound the prefix of
+ * ranks they were chosen from.  0 or PARDO_ENOMEM. */
+static int choose_features(const struct attrib_corpus *c, const struct attrib_options *opt,
+                           size_t held, uint32_t **out, size_t *nf, size_t *bound)
+{
+    const struct text *h = held == ATTRIB_NONE ? NULL : &c->texts[held];
+    size_t nfold = c->nknown - (h != NULL);
+    size_t K = opt->mfw;
+    /* A first prefix with room for the features and for words that drop
+     * out of them; measured: enough for every fold of 124 novels. */
+    size_t M = K < (SIZE_MAX - 256) / 2 && 2 * K + 256 < c->vknown ? 2 * K + 256 : c->vknown;
+    uint64_t *hc = NULL;
+    struct cand *cd = NULL;
+    size_t ncd;
+    for (;;) {
+        free(hc);
+        free(cd);
+        hc = zalloc_n(M, sizeof *hc);
+        cd = alloc_n(M, sizeof *cd);
+        if (!hc || !cd) {
+            free(hc);
+            free(cd);
+            return PARDO_ENOMEM;
+        }
+        for (size_t j = 0; h && j < h->n && h->e[j].w < M; j++)
+            hc[h->e[j].w] = h->e[j].count;
+        ncd = 0;
+        for (size_t r = 0; r < M; r++) {
+            uint64_t n = c->total[r] - hc[r];
+            if (n == 0 || (opt->no_pronouns && c->pronoun[r]))
+                continue;
+            if (opt->culling > 0) {
+                size_t df = c->df[r] - (hc[r] > 0);
+                if ((double)df * 100.0 < opt->culling * (double)nfold)
+                    continue;
+            }
+            cd[ncd++] = (struct cand){ n, c->lex[r], (uint32_t)r };
+        }
+        qsort(cd, ncd, sizeof *cd, cand_cmp);
+        if (M == c->vknown || (ncd >= K && cd[K - 1].count > c->total[M]))
+            break;
+        M = M > c->vknown / 4 ? c->vknown : M * 4;
+    }
+    free(hc);
+    *nf = ncd < K ? ncd : K;
+    *bound = M;
+    *out = alloc_n(*nf, sizeof **out);
+    if (!*out) {
+        free(cd);
+        return PARDO_ENOMEM;
+    }
+    for (size_t f = 0; f < *nf; f++)
+        (*out)[f] = cd[f].rank;
+    free(cd);
+    return 0;
+}
+
+/* v[0..nf) gets text t's feature values count / N (zeros when N = 0). */
+static void text_values(const struct attrib_model *m, const struct text *t, double *v)
+{
+    for (size_t f = 0; f < m->nf; f++)
+        v[f] = 0;
+    if (t->total == 0)
+        return;
+    for (size_t j = 0; j < t->n && t->e[j].w < m->bound; j++) {
+        int32_t f = m->feat[t->e[j].w];
+        if (f >= 0)
+            v[f] = (double)t->e[j].count / (double)t->total;
+    }
+}
+
+static void values_to_z(const struct attrib_model *m, double *v)
+{
+    for (size_t f = 0; f < m->nf; f++)
+        v[f] = (v[f] - m->mean[f]) / m->sd[f];
+}
+
+/* Means and sample sds of the columns of val (nk rows x nf); the features
+ * whose values are all equal are dropped from m and from val's columns. */
+static void fit_features(struct attrib_model *m, double *val, size_t nk)
+{
+    size_t nf = m->nf, kept = 0;
+    for (size_t f = 0; f < nf; f++) {
+        int varies = 0;
+        for (size_t j = 1; j < nk && !varies; j++)
+            varies = val[j * nf + f] != val[f];
+        m->feat[m->rank[f]] = -1;
+        if (!varies)
+            continue;
+        double sum = 0, ss = 0;
+        for (size_t j = 0; j < nk; j++)
+            sum += val[j * nf + f];
+        double mean = sum / (double)nk;
+        for (size_t j = 0; j < nk; j++) {
+            double d = val[j * nf + f] - mean;
+            ss += d * d;
+        }
+        m->rank[kept] = m->rank[f];
+        m->mean[kept] = mean;
+        m->sd[kept] = sqrt(ss / (double)(nk - 1));
+        for (size_t j = 0; j < nk; j++)      /* kept <= f: moves left only */
+            val[j * nf + kept] = val[j * nf + f];
+        m->feat[m->rank[kept]] = (int32_t)kept;
+        kept++;
+    }
+    m->nf = kept;
+}
+
+/* Profiles: the mean z-scores of each label's texts among known[0..nk);
+ * val holds their values, rows of stride `stride`. */
+static int fit_profiles(struct attrib_model *m, const size_t *known, size_t nk,
+                        double *val, size_t stride)
+{
+    const struct attrib_corpus *c = m->c;
+    size_t nf = m->nf, L = c->nlabels;
+    size_t *ntexts = zalloc_n(L, sizeof *ntexts);
+    m->cand_of = alloc_n(L, sizeof *m->cand_of);
+    m->cand_label = alloc_n(L, sizeof *m->cand_label);
+    if (!ntexts || !m->cand_of || !m->cand_label) {
+        free(ntexts);
+        return PARDO_ENOMEM;
+    }
+    for (size_t j = 0; j < nk; j++)
+        ntexts[c->texts[known[j]].label]++;
+    for (size_t l = 0; l < L; l++) {
+        m->cand_of[l] = ntexts[l] ? m->ncand : ATTRIB_NONE;
+        if (ntexts[l])
+            m->cand_label[m->ncand++] = l;
+    }
+    m->profile = zalloc_n2(m->ncand, nf, sizeof *m->profile);
+    if (!m->profile) {
+        free(ntexts);
+        return PARDO_ENOMEM;
+    }
+    for (size_t j = 0; j < nk; j++) {           /* text order */
+        double *z = val + j * stride;
+        values_to_z(m, z);
+        double *p = m->profile + m->cand_of[c->texts[known[j]].label] * nf;
+        for (size_t f = 0; f < nf; f++)
+            p[f] += z[f];
+    }
+    for (size_t a = 0; a < m->ncand; a++)
+        for (size_t f = 0; f < nf; f++)
+            m->profile[a * nf + f] /= (double)ntexts[m->cand_label[a]];
+    free(ntexts);
+    return 0;
+}
+
+int attrib_model_new(struct attrib_model **out, const struct attrib_corpus *c,
+                     const struct attrib_options *opt, size_t held)
+{
+    if (!out)
+        return PARDO_EINVAL;
+    *out = NULL;
+    if (!c || !c->frozen || !options_ok(opt)
+        || (held != ATTRIB_NONE && (held >= c->ntexts || !c->texts[held].label_str)))
+        return PARDO_EINVAL;
+    struct attrib_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return PARDO_ENOMEM;
+    m->c = c;
+    m->delta = opt->delta;
+    size_t nk = 0, *known = NULL;
+    double *val = NULL;
+    int rc = choose_features(c, opt, held, &m->rank, &m->nf, &m->bound);
+    if (rc)
+        goto fail;
+    rc = PARDO_ENOMEM;
+    size_t nf = m->nf;
+    m->mean = alloc_n(nf, sizeof *m->mean);
+    m->sd = alloc_n(nf, sizeof *m->sd);
+    m->feat = alloc_n(m->bound, sizeof *m->feat);
+    known = alloc_n(c->nknown, sizeof *known);
+    if (!m->mean || !m->sd || !m->feat || !known)
+        goto fail;
+    for (size_t r = 0; r < m->bound; r++)
+        m->feat[r] = -1;
+    for (size_t f = 0; f < nf; f++)
+        m->feat[m->rank[f]] = (int32_t)f;
+    for (size_t i = 0; i < c->ntexts; i++)
+        if (c->texts[i].label_str && i != held)
+            known[nk++] = i;
+    val = alloc_n2(nk, nf, sizeof *val);
+    if (!val)
+        goto fail;
+    for (size_t j = 0; j < nk; j++)
+        text_values(m, &c->texts[known[j]], val + j * nf);
+    fit_features(m, val, nk);
+    rc = fit_profiles(m, known, nk, val, nf);
+    if (rc)
+        goto fail;
+    free(val);
+    free(known);
+    *out = m;
+    return 0;
+fail:
+    free(val);
+    free(known);
+    attrib_model_free(m);
+    return rc;
+}
+
+size_t attrib_model_features(const struct attrib_model *m) { return m ? m->nf : 0; }
+
+const char *attrib_model_feature(const struct attrib_model *m, size_t i)
+{
+    if (!m || i >= m->nf)
+        return NULL;
+    return word_str(m->c, m->c->word[m->rank[i]]);
+}
+
+int attrib_model_stats(const struct attrib_model *m, size_t i, double *mean, double *sd)
+{
+    if (!m || i >= m->nf)
+        return PARDO_EINVAL;
+    if (mean)
+        *mean = m->mean[i];
+    if (sd)
+        *sd = m->sd[i];
+    return 0;
+}
+
+int attrib_model_zscores(const struct attrib_model *m, size_t text, double *z)
+{
+    if (!m || text >= m->c->ntexts || (!z && m->nf))
+        return PARDO_EINVAL;
+    const struct text *t = &m->c->texts[text];
+    text_values(m, t, z);
+    if (t->total)        /* no rates: leave it at the mean, z = 0 */
+        values_to_z(m, z);
+    return 0;
+}
+
+int attrib_model_profile(const struct attrib_model *m, size_t label, double *z)
+{
+    if (!m || label >= m->c->nlabels || m->cand_of[label] == ATTRIB_NONE || (!z && m->nf))
+        return PARDO_EINVAL;
+    if (m->nf)
+        memcpy(z, m->profile + m->cand_of[label] * m->nf, m->nf * sizeof *z);
+    return 0;
+}
+
+static double distance(const struct attrib_model *m, const double *a, const double *b)
+{
+    size_t nf = m->nf;
+    double sum = 0;
+    switch (m->delta) {
+    case ATTRIB_COSINE: {
+        double dot = 0, na = 0, nb = 0;
+        for (size_t f = 0; f < nf; f++) {
+            dot += a[f] * b[f];
+            na += a[f] * a[f];
+            nb += b[f] * b[f];
+        }
+        if (na == 0 || nb == 0)
+            return 1;
+        /* sqrt(x * x) == x exactly, so a vector is at distance 0 from itself. */
+        double cs = dot / sqrt(na * nb);
+        /* Rounding can push |cos| a hair past 1; keep the distance in [0, 2]. */
+        return 1 - (cs > 1 ? 1 : cs < -1 ? -1 : cs);
+    }
+    case ATTRIB_EDER:
+        for (size_t f = 0; f < nf; f++)
+            sum += fabs(a[f] - b[f]) * (double)(nf - f + 1) / (double)nf;
+        return sum;
+    case ATTRIB_BURROWS:
+    default:
+        for (size_t f = 0; f < nf; f++)
+            sum += fabs(a[f] - b[f]);
+        return nf ? sum / (double)nf : 0;
+    }
+}
+
+static int score_cmp(const void *a, const void *b)
+{
+    const struct attrib_score *x = a, *y = b;
+    if (x->distance != y->distance)
+        return x->distance < y->distance ? -1 : 1;
+    return (x->label > y->label) - (x->label < y->label);
+}
+
+int attrib_model_classify(const struct attrib_model *m, size_t text, struct attrib_result *r)
+{
+    if (!r)
+        return PARDO_EINVAL;
+    *r = (struct attrib_result){ .text = text, .label = ATTRIB_NONE, .nearest = ATTRIB_NONE };
+    if (!m || text >= m->c->ntexts)
+        return PARDO_EINVAL;
+    r->label = m->c->texts[text].label;
+    r->features = m->nf;
+    double *z = alloc_n(m->nf, sizeof *z);
+    r->scores = alloc_n(m->ncand, sizeof *r->scores);
+    if (!z || !r->scores) {
+        free(z);
+        attrib_result_free(r);
+        return PARDO_ENOMEM;
+    }
+    attrib_model_zscores(m, text, z);
+    for (size_t a = 0; a < m->ncand; a++)
+        r->scores[a] = (struct attrib_score){ m->cand_label[a],
+                                              distance(m, z, m->profile + a * m->nf) };
+    free(z);
+    r->nscores = m->ncand;
+    qsort(r->scores, r->nscores, sizeof *r->scores, score_cmp);
+    if (r->nscores)
+        r->nearest = r->scores[0].label;
+    return 0;
+}
+
+void attrib_result_free(struct attrib_result *r)
+{
+    if (!r)
+        return;
+    free(r->scores);
+    r->scores = NULL;
+    r->nscores = 0;
+}
+
+/* ---- leave-one-out ---------------------------------------------------------- */
+
+int attrib_loo_text(const struct attrib_corpus *c, const struct attrib_options *opt,
+                    size_t text, struct attrib_result *r)
+{
+    if (!r)
+        return PARDO_EINVAL;
+    *r = (struct attrib_result){ .text = text, .label = ATTRIB_NONE, .nearest = ATTRIB_NONE };
+    if (!c || text >= c->ntexts || !c->texts[text].label_str)
+        return PARDO_EINVAL;
+    struct attrib_model *m;
+    int rc = attrib_model_new(&m, c, opt, text);
+    if (rc)
+        return rc;
+    rc = attrib_model_classify(m, text, r);
+    attrib_model_free(m);
+    return rc;
+}
+
+int attrib_summarize(const struct attrib_corpus *c, const struct attrib_result *r, size_t n,
+                     struct attrib_summary *s)
+{
+    if (!s)
+        return PARDO_EINVAL;
+    *s = (struct attrib_summary){ 0 };
+    if (!c || !c->frozen || (n && !r))
+        return PARDO_EINVAL;
+    for (size_t i = 0; i < n; i++)
+        if (r[i].label >= c->nlabels)
+            return PARDO_EINVAL;
+    s->labels = zalloc_n(c->nlabels, sizeof *s->labels);
+    if (!s->labels)
+        return PARDO_ENOMEM;
+    s->nlabels = c->nlabels;
+    for (size_t i = 0; i < n; i++) {
+        int ok = r[i].nearest == r[i].label;
+        s->labels[r[i].label].texts++;
+        s->labels[r[i].label].correct += ok;
+        s->all.texts++;
+        s->all.correct += ok;
+    }
+    s->accuracy = s->all.texts ? (double)s->all.correct / (double)s->all.texts : 0;
+    return 0;
+}
+
+void attrib_summary_free(struct attrib_summary *s)
+{
+    if (!s)
+        return;
+    free(s->labels);
+    *s = (struct attrib_summary){ 0 };
+}
+
+void attrib_results_free(struct attrib_result *r, size_t n)
+{
+    for (size_t i = 0; r && i < n; i++)
+        attrib_result_free(&r[i]);
+    free(r);
+}
+
+int attrib_loo(const struct attrib_corpus *c, const struct attrib_options *opt,
+               struct attrib_result **results, size_t *n, struct attrib_summary *s)
+{
+    if (!results || !n || !s)
+        return PARDO_EINVAL;
+    *results = NULL;
+    *n = 0;
+    *s = (struct attrib_summary){ 0 };
+    if (!c || !c->frozen || !options_ok(opt))
+        return PARDO_EINVAL;
+    struct attrib_result *r = zalloc_n(c->nknown, sizeof *r);
+    if (!r)
+        return PARDO_ENOMEM;
+    size_t k = 0;
+    int rc = 0;
+    for (size_t i = 0; i < c->ntexts && !rc; i++)
+        if (c->texts[i].label_str && !(rc = attrib_loo_text(c, opt, i, &r[k])))
+            k++;
+    if (!rc)
+        rc = attrib_summarize(c, r, k, s);
+    if (rc) {
+        attrib_results_free(r, k);
+        return rc;
+    }
+    *results = r;
+    *n = k;
+    return 0;
+}
+
+/* ---- favourite words ---------------------------------------------------------- */
+
+struct fav_row {            /* one word of one label's texts */
+    uint32_t rank;
+    uint64_t count, inner, inner_caps;
+    size_t   texts;
+};
+
+static int fav_row_cmp(const void *a, const void *b)
+{
+    const struct fav_row *x = a, *y = b;
+    return (x->rank > y->rank) - (x->rank < y->rank);
+}
+
+struct fav_key {
+    struct attrib_favorite f;
+    uint32_t lex;
+};
+
+static int fav_key_cmp(const void *a, const void *b)
+{
+    const struct fav_key *x = a, *y = b;
+    if (x->f.ratio != y->f.ratio)
+        return x->f.ratio > y->f.ratio ? -1 : 1;
+    return (x->lex > y->lex) - (x->lex < y->lex);
+}
+
+/* inner_caps >= 0.9 * inner, exactly: 0.9 * (10q + r) rounds up to 9q + r. */
+static int mostly_capitalised(uint64_t inner, uint64_t caps)
+{
+    return inner > 0 && caps >= 9 * (inner / 10) + inner % 10;
+}
+
+/* The label's words, one row each with its summed counts, sorted by rank;
+ * *n gets their number, *nt the label's texts and *N their WORDs. */
+static struct fav_row *label_rows(const struct attrib_corpus *c, size_t label, size_t *n,
+                                  size_t *nt, uint64_t *N)
+{
+    size_t m = 0;
+    *nt = 0;
+    *N = 0;
+    for (size_t i = 0; i < c->ntexts; i++)
+        if (c->texts[i].label == label)
+            m += c->texts[i].n;
+    struct fav_row *rows = alloc_n(m, sizeof *rows);
+    if (!rows)
+        return NULL;
+    m = 0;
+    for (size_t i = 0; i < c->ntexts; i++) {
+        const struct text *t = &c->texts[i];
+        if (t->label != label)
+            continue;
+        ++*nt;
+        *N += t->total;
+        for (size_t j = 0; j < t->n; j++)
+            rows[m++] = (struct fav_row){ t->e[j].w, t->e[j].count, t->caps[j].inner,
+                                          t->caps[j].inner_caps, 1 };
+    }
+    qsort(rows, m, sizeof *rows, fav_row_cmp);
+    size_t k = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (k && rows[k - 1].rank == rows[i].rank) {
+            rows[k - 1].count += rows[i].count;
+            rows[k - 1].inner += rows[i].inner;
+            rows[k - 1].inner_caps += rows[i].inner_caps;
+            rows[k - 1].texts++;
+        } else {
+            rows[k++] = rows[i];
+        }
+    }
+    *n = k;
+    return rows;
+}
+
+int attrib_favorites(const struct attrib_corpus *c, size_t label, size_t k,
+                     struct attrib_favorite **out, size_t *n)
+{
+    if (!out || !n)
+        return PARDO_EINVAL;
+    *out = NULL;
+    *n = 0;
+    if (!c || !c->frozen || label >= c->nlabels)
+        return PARDO_EINVAL;
+    size_t nrows, nt;
+    uint64_t N;
+    struct fav_row *rows = label_rows(c, label, &nrows, &nt, &N);
+    struct fav_key *keys = rows ? alloc_n(nrows, sizeof *keys) : NULL;
+    if (!keys) {
+        free(rows);
+        return PARDO_ENOMEM;
+    }
+    uint64_t N_other = c->known_words - N;
+    uint64_t min_count = N / 100000 + (N % 100000 != 0);  /* count * 1e5 >= N */
+    size_t nk = 0;
+    for (size_t i = 0; i < nrows; i++) {
+        const struct fav_row *w = &rows[i];
+        if (w->texts * 2 < nt || w->count < min_count
+            || mostly_capitalised(w->inner, w->inner_caps))
+            continue;
+        uint64_t other = c->total[w->rank] - w->count;
+        double ratio = ((double)w->count + 1) / ((double)N + 1)
+                       / (((double)other + 1) / ((double)N_other + 1));
+        keys[nk++] = (struct fav_key){
+            { word_str(c, c->word[w->rank]), w->count, other, w->texts, ratio },
+            c->lex[w->rank] };
+    }
+    free(rows);
+    qsort(keys, nk, sizeof *keys, fav_key_cmp);
+    if (nk > k)
+        nk = k;
+    if (nk) {
+        *out = malloc(nk * sizeof **out);
+        if (!*out) {
+            free(keys);
+            return PARDO_ENOMEM;
+        }
+        for (size_t i = 0; i < nk; i++)
+            (*out)[i] = keys[i].f;
+    }
+    *n = nk;
+    free(keys);
+    return 0;
+}
