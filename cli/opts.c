@@ -83,7 +83,7 @@ static const struct opt_def options[] = {
       "Without it the records come in the order of the input, whatever -j is." },
     { 'o', "output", "FILE", ALL_CMDS, set_str, F(output), 0, 0,
       "Write to FILE, renamed into place at the end",
-      "The records go to a temporary file beside FILE, which is renamed to FILE "
+      "- is standard output. The records go to a temporary file beside FILE, which is renamed to FILE "
       "only when the run ends normally, so FILE is never left half-written; on "
       "an error or an interrupt the temporary file is removed." },
     { 0, "encoding", "ENC", ALL_CMDS, set_encoding, F(encoding), 0, 0,

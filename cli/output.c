@@ -48,9 +48,16 @@ int output_open(struct output **out, const char *path)
     o->fd = STDOUT_FILENO;
     o->last_flush = progress_now();
     *out = o;
+    if (path && strcmp(path, "-") == 0)
+        path = NULL;
     if (!path) {
         o->tty = isatty(STDOUT_FILENO);
         return 0;
+    }
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "pardo: cannot write %s: %s\n", path, strerror(EISDIR));
+        return CLI_EOPEN;
     }
     const char *slash = strrchr(path, '/');
     size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0;

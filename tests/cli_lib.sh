@@ -14,7 +14,23 @@ TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/pardo-test.XXXXXX")     # the test's files
 RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pardo-run.XXXXXX")  # run's captures
 chmod 755 "$TMP"
-trap 'rm -rf "$TMP" "$RUN_DIR"' EXIT
+
+# Sanitizer builds (make asan, make tsan) write their reports into files,
+# which the tests could not see otherwise (pardo's stderr is captured);
+# any report fails the script at its end.
+SAN_DIR=$RUN_DIR/san
+mkdir -p "$SAN_DIR"
+export ASAN_OPTIONS="log_path=$SAN_DIR/asan${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export UBSAN_OPTIONS="log_path=$SAN_DIR/ubsan:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+export TSAN_OPTIONS="log_path=$SAN_DIR/tsan${TSAN_OPTIONS:+:$TSAN_OPTIONS}"
+finish() {
+    if [ -n "$(ls -A "$SAN_DIR" 2>/dev/null)" ]; then
+        echo "not ok - sanitizer reports in $(basename "$0")"
+        cat "$SAN_DIR"/* | head -n 60 | sed 's/^/#   /'
+    fi
+    rm -rf "$TMP" "$RUN_DIR"
+}
+trap finish EXIT
 
 ok()   { echo "ok - $1"; }
 skip() { echo "ok - $1 # SKIP $2"; }

@@ -27,6 +27,13 @@ check "-o into a directory that does not exist: says so" has "$ERR" "No such fil
 check "-o into a directory that does not exist: names the file" has "$ERR" "no/such/dir/out.jsonl"
 check_eq "-o into a directory that does not exist: nothing created" "" "$(ls -A no 2>/dev/null)"
 
+mkdir adir
+run count -t a -q -o adir in
+check_rc "-o naming a directory: status 2" 2
+check "-o naming a directory: says so" has "$ERR" "Is a directory"
+run count -t a -q -o - in/f1.txt
+check_eq "-o - is stdout" 1 "$(printf '%s\n' "$OUT" | wc -l)"
+
 if [ -w /dev/full ]; then
     run count -t a -q in > /dev/full
     "$PARDO" count -t a -q in > /dev/full 2> full.err; RC=$?

@@ -14,7 +14,7 @@ fi
 
 # tmpfs, where there is one, makes 10,000 files ten times faster.
 if [ -d /dev/shm ] && [ -w /dev/shm ]; then
-    SHM=$(mktemp -d /dev/shm/pardo-rss.XXXXXX) && trap 'rm -rf "$TMP" "$RUN_DIR" "$SHM"' EXIT && cd "$SHM"
+    SHM=$(mktemp -d /dev/shm/pardo-rss.XXXXXX) && trap 'rm -rf "$SHM"; finish' EXIT && cd "$SHM"
 else
     cd "$TMP"
 fi || exit 1
