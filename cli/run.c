@@ -393,13 +393,14 @@ static int take_results(struct engine *e, pardo_iter *it)
                     cli_file_reason(j->err, buf, sizeof buf));
         }
         rc = j->rec.len ? output_write(e->out, j->rec.data, j->rec.len) : 0;
+        if (rc) {
+            e->out_errno = errno;
+            job_give(e, j);
+            return rc;
+        }
         progress_file(&e->prog, j->err ? 0 : j->bytes, j->err != 0,
                       walk_done(e->walk) ? walk_count(e->walk) : 0);
         job_give(e, j);
-        if (rc) {
-            e->out_errno = errno;
-            return rc;
-        }
         if (signals_caught())
             return 0;
     }
@@ -418,14 +419,16 @@ static int process_all(struct engine *e)
     if (rc == 0 && !signals_caught()) {
         struct ebuf b = { 0 };
         rc = command_finish(&e->run, &b);
-        if (rc == 0 && b.len)
+        if (rc == 0 && b.len) {
             rc = output_write(e->out, b.data, b.len);
+            e->out_errno = errno;
+        }
         ebuf_free(&b);
     }
-    if (rc == 0 && !signals_caught())
+    if (rc == 0 && !signals_caught()) {
         rc = output_commit(e->out);
-    if (rc == CLI_EWRITE && !e->out_errno)
         e->out_errno = errno;
+    }
     return rc;
 }
 

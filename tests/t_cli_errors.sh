@@ -57,6 +57,13 @@ if [ -n "$as_nobody" ] && $as_nobody test -x "$PARDO" 2>/dev/null; then
     check_eq "unreadable file: Permission denied" \
         '{"path":"secret.txt","error":"Permission denied"}' "$(cat perm.out)"
     check_rc "unreadable file: status 1" 1
+    mkdir -p locked/inner && printf 'x\n' > locked/inner/f.txt && chmod 000 locked/inner
+    $as_nobody "$PARDO" count -t a -q locked > perm.out 2> perm.err
+    RC=$?
+    check_eq "unreadable directory in a walk: its record" \
+        '{"path":"locked/inner","error":"Permission denied"}' "$(cat perm.out)"
+    check_rc "unreadable directory in a walk: status 1" 1
+    chmod 755 locked/inner
 else
     skip "unreadable file: Permission denied" "cannot drop root here (no setpriv, or the binary is not reachable by nobody)"
 fi
