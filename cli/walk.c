@@ -69,7 +69,7 @@ int walk_new(struct walk **out, const struct opts *o, walk_warn_fn *warn, void *
     for (size_t i = 0; i < o->n_lists; i++) {
         if (strcmp(o->lists[i], "-") == 0)
             w->lists[i] = stdin;
-        else if (!(w->lists[i] = fopen(o->lists[i], "r"))) {
+        else if (!(w->lists[i] = fopen(o->lists[i], "re"))) {
             fprintf(stderr, "pardo: cannot read path list %s: %s\n", o->lists[i],
                     strerror(errno));
             return CLI_EOPEN;
