@@ -163,6 +163,18 @@ int  walk_done(const struct walk *w);
  * lets the caller flush what it holds.  Set by the run. */
 void walk_on_block(struct walk *w, void (*fn)(void *), void *ctx);
 
+/* ---- counting ahead for the progress bar (census.c) ------------------------ */
+
+struct census;
+
+/* Counts o's files in a thread of its own (a second walk), so that the
+ * progress bar knows the total early.  NULL when o reads path lists (they
+ * cannot be read twice) or when out of memory.  Start it with SIGINT and
+ * SIGTERM blocked (signals_block). */
+struct census *census_start(const struct opts *o);
+size_t census_total(const struct census *c);     /* 0 until known; NULL gives 0 */
+void   census_stop(struct census *c);            /* stops, joins, frees; NULL is a no-op */
+
 /* ---- output (output.c) ---------------------------------------------------- */
 
 struct output;

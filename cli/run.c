@@ -228,6 +228,7 @@ struct engine {
     struct progress prog;
     pardo_pool *pool;
     pardo_pipeline *pl;
+    struct census *census;      /* counts ahead when a progress bar is drawn */
     struct job *free_jobs, *all_jobs;
     int out_err;                /* CLI_EPIPE / CLI_EWRITE from a flush in the walk */
     int out_errno;
@@ -333,6 +334,7 @@ static void teardown(struct engine *e)
 {
     struct run *r = &e->run;
     signals_install(NULL, NULL);    /* before the temp path goes */
+    census_stop(e->census);
     output_free(e->out);
     pardo_pool_free(e->pool);
     pardo_pipeline_free(e->pl);
@@ -399,7 +401,7 @@ static int take_results(struct engine *e, pardo_iter *it)
             return rc;
         }
         progress_file(&e->prog, j->err ? 0 : j->bytes, j->err != 0,
-                      walk_done(e->walk) ? walk_count(e->walk) : 0);
+                      walk_done(e->walk) ? walk_count(e->walk) : census_total(e->census));
         job_give(e, j);
         if (signals_caught())
             return 0;
@@ -443,14 +445,16 @@ static int start(struct engine *e, int workers)
         return rc;
     signals_install(NULL, output_temp_path(e->out));
     walk_on_block(e->walk, flush_before_block, e);
-    if (workers > 1) {
-        signals_block(1);
+    signals_block(1);               /* only the main thread takes them */
+    if (e->prog.bar)
+        e->census = census_start(o);
+    if (workers > 1)
         e->pool = pardo_pool_new(workers);
-        signals_block(0);
-        if (!e->pool)
-            return PARDO_ENOMEM;
+    signals_block(0);
+    if (workers > 1 && !e->pool)
+        return PARDO_ENOMEM;
+    if (e->pool)
         signals_install(e->pool, output_temp_path(e->out));
-    }
     return write_header(e);
 }
 
