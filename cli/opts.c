@@ -128,7 +128,9 @@ static const struct cmd_def commands[] = {
     { "count", CMD_COUNT, "-t TERM[,TERM...] [OPTIONS] PATH...",
       "Count letters, words or phrases in each file",
       "One record per file: path, encoding, boilerplate, bad_bytes, bytes, then "
-      "counts, an object of term: count in the order the terms were given." },
+      "counts, an object of term: count in the order the terms were given. "
+      "bad_bytes (spec section 4 lists it for stats) is kept in count records too, "
+      "so that counts made with --encoding utf-8 over invalid bytes can be told apart." },
     { "stats", CMD_STATS, "[OPTIONS] PATH...",
       "Measure each file: words, types, sentences, rates",
       "One record per file: path, bytes, encoding, boilerplate, bad_bytes, words, "
