@@ -46,7 +46,7 @@ static void *census_main(void *p)
     return NULL;
 }
 
-struct census *census_start(const struct opts *o)
+struct census *census_start(const struct opts *o, const char *skip)
 {
     if (o->n_lists)
         return NULL;
@@ -58,8 +58,10 @@ struct census *census_start(const struct opts *o)
         return NULL;
     atomic_init(&c->total, 0);
     atomic_init(&c->stop, 0);
-    if (walk_new(&c->walk, o, NULL, NULL) != 0 ||
-        pthread_create(&c->thread, NULL, census_main, c) != 0) {
+    int rc = walk_new(&c->walk, o, NULL, NULL);
+    if (rc == 0)
+        walk_skip(c->walk, skip);
+    if (rc != 0 || pthread_create(&c->thread, NULL, census_main, c) != 0) {
         walk_free(c->walk);
         free(c);
         return NULL;

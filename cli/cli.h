@@ -156,6 +156,10 @@ void walk_free(struct walk *w);
  * itself already failed on it (a directory that cannot be read), that errno
  * into *err (else 0).  Returns 1, 0 at the end, or PARDO_ENOMEM. */
 int  walk_next(struct walk *w, struct ebuf *path, int *err);
+/* Leaves out the file at path (the temporary output file, which a walk of
+ * its directory would meet) when met inside a directory.  path must
+ * outlive the walk; NULL or a missing file is a no-op. */
+void walk_skip(struct walk *w, const char *path);
 /* Files produced so far; 1 once the walk is at its end. */
 size_t walk_count(const struct walk *w);
 int  walk_done(const struct walk *w);
@@ -169,9 +173,10 @@ struct census;
 
 /* Counts o's files in a thread of its own (a second walk), so that the
  * progress bar knows the total early.  NULL when o reads path lists (they
- * cannot be read twice) or when out of memory.  Start it with SIGINT and
+ * cannot be read twice) or when out of memory.  skip is as walk_skip's.
+ * Start it with SIGINT and
  * SIGTERM blocked (signals_block). */
-struct census *census_start(const struct opts *o);
+struct census *census_start(const struct opts *o, const char *skip);
 size_t census_total(const struct census *c);     /* 0 until known; NULL gives 0 */
 void   census_stop(struct census *c);            /* stops, joins, frees; NULL is a no-op */
 

@@ -445,9 +445,10 @@ static int start(struct engine *e, int workers)
         return rc;
     signals_install(NULL, output_temp_path(e->out));
     walk_on_block(e->walk, flush_before_block, e);
+    walk_skip(e->walk, output_temp_path(e->out));
     signals_block(1);               /* only the main thread takes them */
     if (e->prog.bar)
-        e->census = census_start(o);
+        e->census = census_start(o, output_temp_path(e->out));
     if (workers > 1)
         e->pool = pardo_pool_new(workers);
     signals_block(0);

@@ -19,6 +19,8 @@
  * system's order.  Inside a walk only regular files are produced; symbolic
  * links are skipped unless -L, and then a link to a directory already on the
  * stack (compared by device and inode) is a loop, reported and skipped.
+ * The run's own temporary output file (-o) is never produced: a walk over
+ * the directory that receives the output would read it half-written.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -53,6 +55,9 @@ struct walk {
     size_t depth, cap;
     size_t count;
     int done;
+    const char *skip_name;      /* the temporary output file: never read */
+    dev_t skip_dev;
+    ino_t skip_ino;
 };
 
 int walk_new(struct walk **out, const struct opts *o, walk_warn_fn *warn, void *ctx)
@@ -210,6 +215,23 @@ static int enter(struct walk *w, struct ebuf *path, const struct stat *st, int *
     return 0;
 }
 
+static int is_skipped(const struct walk *w, const char *path)
+{
+    struct stat st;
+    return lstat(path, &st) == 0 && st.st_dev == w->skip_dev && st.st_ino == w->skip_ino;
+}
+
+void walk_skip(struct walk *w, const char *path)
+{
+    struct stat st;
+    if (!path || stat(path, &st) != 0)
+        return;
+    const char *slash = strrchr(path, '/');
+    w->skip_name = slash ? slash + 1 : path;
+    w->skip_dev = st.st_dev;
+    w->skip_ino = st.st_ino;
+}
+
 /* The next entry of the top frame: 1 with a file, 0 when the frame is
  * used up (and popped), or PARDO_ENOMEM. */
 static int next_in_frame(struct walk *w, struct ebuf *path, int *err)
@@ -226,6 +248,8 @@ static int next_in_frame(struct walk *w, struct ebuf *path, int *err)
         if (path->oom)
             return PARDO_ENOMEM;
         path->len--;                        /* keep the NUL out of len */
+        if (w->skip_name && strcmp(name, w->skip_name) == 0 && is_skipped(w, path->data))
+            continue;
         if (type == DT_REG)
             return 1;
         if (type != DT_DIR && type != DT_LNK && type != DT_UNKNOWN)

@@ -16,6 +16,14 @@ check_eq "-o: mode follows the umask" "$(umask 022; : > plain; stat -c %a plain)
     "$(umask 022; "$PARDO" count -t a -q -o m.jsonl in; stat -c %a m.jsonl)"
 rm -f plain m.jsonl
 
+# The output file inside the walked directory: the temporary file is not
+# read (it would be half-written); the old output is, as any file.
+mkdir walked; printf 'a\n' > walked/t.txt
+run count -t a -q -o walked/out.jsonl walked
+check_eq "-o inside the walked directory: the temporary file is not read" \
+    '{"path":"walked/t.txt","encoding":"utf-8","boilerplate":false,"bad_bytes":0,"bytes":2,"counts":{"a":1}}' \
+    "$(cat walked/out.jsonl)"
+
 printf 'old\n' > keep.jsonl
 run count -t a -q -o keep.jsonl in missing.txt
 check_rc "-o with a failed file: status 1" 1
