@@ -8,6 +8,21 @@ cd "$TMP" || exit 1
 mkdir in
 for i in 1 2 3; do printf 'A bee %d. Then a cat.\n' "$i" > "in/f$i.txt"; done
 
+# wait_handlers PID: until PID is pardo (not the shell that forked it) and
+# catches SIGINT and SIGTERM (bits 2 and 15 of SigCgt in /proc), so that a
+# signal is never sent before pardo can take it.
+exe=$(readlink -f "$PARDO")
+wait_handlers() {
+    local mask
+    for _ in $(seq 1 200); do
+        mask=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null)
+        [ "$(readlink "/proc/$1/exe" 2>/dev/null)" == "$exe" ] && [ -n "$mask" ] &&
+            (( (16#$mask & 0x4002) == 0x4002 )) && return 0
+        sleep 0.02
+    done
+    return 1
+}
+
 # Job control, so that a background pardo does not start with SIGINT
 # ignored (a non-interactive shell ignores it in background jobs).
 set -m
@@ -21,8 +36,9 @@ interrupt() {
     local pid=$!
     exec 5> sig.fifo
     printf 'in/f1.txt\nin/f2.txt\nin/f3.txt\n' >&5
+    wait_handlers "$pid"
     for _ in $(seq 1 100); do ls -A | grep -q '^\.out\.jsonl\.pardo-' && break; sleep 0.05; done
-    sleep 0.2
+    sleep 0.1
     kill -"$sig" "$pid"
     wait "$pid"; RC=$?
     exec 5>&-
@@ -38,7 +54,8 @@ interrupt() {
     # are ready (pardo_iter_next fills its window before it returns one),
     # so none may be out yet.
     local want=3
-    [ "$jobs" -gt 1 ] && want=0 && sleep 0.3
+    wait_handlers "$pid"
+    [ "$jobs" -gt 1 ] && want=0 && sleep 0.1
     for _ in $(seq 1 100); do [ "$(wc -l < stdout.jsonl)" -ge $want ] && break; sleep 0.05; done
     kill -"$sig" "$pid"
     wait "$pid"; RC=$?
@@ -79,6 +96,7 @@ yes in/f1.txt | head -n 200000 > busy.list
 for j in 1 2; do
     "$PARDO" count -t a -j $j -o busy.jsonl --files-from busy.list 2>/dev/null &
     pid=$!
+    wait_handlers "$pid"
     for _ in $(seq 1 100); do ls -A | grep -q '^\.busy\.jsonl\.pardo-' && break; sleep 0.02; done
     sleep 0.2
     kill -INT "$pid"
@@ -87,7 +105,8 @@ for j in 1 2; do
     check_eq "SIGINT while busy (-j $j): no output file, no temporary file" "" "$(ls -A | grep busy.jsonl)"
     "$PARDO" count -t a -j $j --files-from busy.list > busy.out 2>/dev/null &
     pid=$!
-    sleep 0.3
+    wait_handlers "$pid"
+    sleep 0.2
     kill -INT "$pid"
     wait "$pid"; RC=$?
     check_rc "SIGINT while busy on stdout (-j $j): status 130" 130
