@@ -430,6 +430,8 @@ static int process_all(struct engine *e)
     if (rc == 0 && !signals_caught()) {
         rc = output_commit(e->out);
         e->out_errno = errno;
+    } else if (rc == 0 && !output_temp_path(e->out)) {
+        output_flush(e->out);       /* interrupted: the whole records so far */
     }
     return rc;
 }
