@@ -33,6 +33,8 @@ struct text_buf {
 };
 
 void text_buf_free(struct text_buf *b);
+/* Makes room for at least cap bytes (len is kept).  0 or PARDO_ENOMEM. */
+int  text_buf_reserve(struct text_buf *b, size_t cap);
 
 /* ---- section 1: from bytes to text ---------------------------------- */
 
@@ -74,7 +76,8 @@ struct text_token {
 };
 
 /* Calls fn for every token of body in order.  A non-zero return of fn stops
- * the scan and is returned; otherwise returns 0. */
+ * the scan and is returned; otherwise returns 0 (or PARDO_ENOMEM).  body
+ * need not be valid UTF-8: an invalid byte is a separator. */
 typedef int text_token_fn(void *ctx, const struct text_token *tok);
 int text_scan(const char *body, size_t len, text_token_fn *fn, void *ctx);
 
@@ -141,5 +144,111 @@ const char *text_terms_name(const struct text_terms *t, size_t i);
 /* counts[i] gets the count of term i in body.  0 or PARDO_ENOMEM. */
 int  text_count(const struct text_terms *t, const char *body, size_t len,
                 uint64_t *counts);
+
+/* ---- internal: shared by cli/text_*.c and their tests, nobody else ---- */
+
+/* Decodes one UTF-8 sequence at s[0..n), n >= 1.  Returns its length and sets
+ * *cp; an invalid byte (bad lead, bad or missing continuation, overlong,
+ * surrogate, above U+10FFFF) returns 1 with *cp = -1. */
+static inline size_t text__utf8_decode(const unsigned char *s, size_t n, int32_t *cp)
+{
+    unsigned c = s[0];
+    if (c < 0x80) {
+        *cp = (int32_t)c;
+        return 1;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+        if (n >= 2 && (s[1] & 0xC0) == 0x80) {
+            *cp = (int32_t)(((c & 0x1Fu) << 6) | (s[1] & 0x3Fu));
+            return 2;
+        }
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+        if (n >= 3 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80) {
+            *cp = (int32_t)(((c & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu));
+            return 3;
+        }
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+        if (n >= 4 && s[1] >= lo && s[1] <= hi && (s[2] & 0xC0) == 0x80 &&
+            (s[3] & 0xC0) == 0x80) {
+            *cp = (int32_t)(((c & 0x07u) << 18) | ((s[1] & 0x3Fu) << 12) |
+                            ((s[2] & 0x3Fu) << 6) | (s[3] & 0x3Fu));
+            return 4;
+        }
+    }
+    *cp = -1;
+    return 1;
+}
+
+/* Writes cp (0..0x10FFFF) as UTF-8 to d (room for 4); returns the length. */
+static inline size_t text__utf8_encode(int32_t cp, char *d)
+{
+    uint32_t c = (uint32_t)cp;
+    if (c < 0x80) {
+        d[0] = (char)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        d[0] = (char)(0xC0 | (c >> 6));
+        d[1] = (char)(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        d[0] = (char)(0xE0 | (c >> 12));
+        d[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+        d[2] = (char)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    d[0] = (char)(0xF0 | (c >> 18));
+    d[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+    d[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+    d[3] = (char)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+/* Character classes of section 2 and 3, as bits (text_scan.c). */
+enum {
+    TEXT_C_LETTER = 1 << 0,  /* L* */
+    TEXT_C_DIGIT  = 1 << 1,  /* Nd */
+    TEXT_C_MARK   = 1 << 2,  /* M*: a LETTER only after a LETTER or DIGIT */
+    TEXT_C_APOS   = 1 << 3,  /* ' U+2019 U+02BC */
+    TEXT_C_JOIN   = 1 << 4,  /* . , (between DIGITs) */
+    TEXT_C_TERM   = 1 << 5,  /* . ! ? U+2026 */
+    TEXT_C_CLOSE  = 1 << 6,  /* " ' U+201D U+2019 ) ] _ */
+    TEXT_C_OPEN   = 1 << 7,  /* " ' U+201C U+2018 ( [ _ */
+    TEXT_C_SPACE  = 1 << 8,  /* Unicode White_Space */
+    TEXT_C_UPPER  = 1 << 9   /* Lu Lt */
+};
+/* The class bits of a code point (-1, an invalid byte, is a separator). */
+unsigned text__class(int32_t cp);
+
+/* text_scan() with the caller's buffer for the lowercased token, so that a
+ * worker that scans many files allocates nothing after warm-up.  Each
+ * token's text is followed by 16 zero bytes.  Returns 0, fn's non-zero
+ * return, or PARDO_ENOMEM. */
+int text__scan(const char *body, size_t len, struct text_buf *tok,
+               text_token_fn *fn, void *ctx);
+
+/* Section 1.1-1.2 only (no NFC, no boilerplate), into scratch from offset 0
+ * (out->body points there): for tests and fuzzers that check the NFC step
+ * against utf8proc_map.  Returns 1 when the text may need NFC, 0 when it
+ * surely does not, or PARDO_ENOMEM. */
+int text__decode(struct text_buf *scratch, const unsigned char *in, size_t n,
+                 enum text_encoding mode, struct text_clean *out);
+
+/* Adds one occurrence of w to t (count, and inner/inner_caps as given).
+ * w holds no NUL byte and w[len..len+16) is readable and zero, as
+ * text__scan()'s tokens are.  The entries are right again only after
+ * text__wordtab_sync(). */
+int text__wordtab_bump(struct wordtab *t, const char *w, size_t len,
+                       int inner, int inner_caps);
+/* Folds the counts of text__wordtab_bump() into the entries.  0 or
+ * PARDO_ENOMEM (a queued word could not be added). */
+int text__wordtab_sync(struct wordtab *t);
+/* The number of types that occur exactly once. */
+uint64_t text__wordtab_hapax(const struct wordtab *t);
+/* A buffer that t owns, for text_analyze()'s tokens. */
+struct text_buf *text__wordtab_scratch(struct wordtab *t);
 
 #endif

@@ -1,0 +1,155 @@
+/*
+ * text_stats.c - the per-file metrics of spec section 4.
+ *
+ * DESIGN
+ * text_analyze() is one text__scan() over the body with a callback that
+ * counts WORDs and NUMs, adds each WORD to the caller's word table (types,
+ * hapax and the favourite-word counts all come from there), and keeps the
+ * running sums of sentence lengths.  Sentences are told apart by the index
+ * the scanner gives each token; a sentence is closed when a WORD with a new
+ * index arrives, so sentences without WORDs never count.  The standard
+ * deviation comes from integer sums (n, sum, sum of squares), which are
+ * exact in a double for any real book.  The only other pass is a memchr()
+ * count of '!'.
+ *
+ * The word table is the caller's, reused across files, and lends its token
+ * buffer to the scan, so that nothing is allocated per file after warm-up.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pardo.h"
+#include "text.h"
+
+/* Words ending in -ly that are not adverbs (section 4), sorted by bytes for
+ * bsearch, each with its length. */
+#define W(s) {s, sizeof s - 1}
+static const struct word {
+    const char *w;
+    size_t      len;
+} non_ly[] = {
+    W("ally"), W("anomaly"), W("apply"), W("assembly"), W("belly"), W("bully"), W("burly"),
+    W("butterfly"), W("comely"), W("comply"), W("costly"), W("cowardly"), W("curly"),
+    W("daily"), W("dally"), W("deadly"), W("disorderly"), W("dolly"), W("dragonfly"),
+    W("early"), W("earthly"), W("elderly"), W("emily"), W("family"), W("fly"), W("folly"),
+    W("friendly"), W("ghastly"), W("ghostly"), W("gully"), W("heavenly"), W("holly"),
+    W("holy"), W("homely"), W("hourly"), W("imply"), W("italy"), W("jelly"), W("jolly"),
+    W("july"), W("kelly"), W("kindly"), W("likely"), W("lily"), W("lively"), W("lonely"),
+    W("lovely"), W("manly"), W("melancholy"), W("molly"), W("monopoly"), W("monthly"),
+    W("multiply"), W("nelly"), W("nightly"), W("only"), W("orderly"), W("polly"), W("rally"),
+    W("rely"), W("reply"), W("sally"), W("scholarly"), W("sickly"), W("silly"), W("sly"),
+    W("stately"), W("sully"), W("supply"), W("surly"), W("tally"), W("ugly"),
+    W("unfriendly"), W("unlikely"), W("weekly"), W("wily"), W("womanly"), W("worldly"),
+    W("yearly"),
+};
+#undef W
+
+static int cmp_word(const void *k, const void *e)
+{
+    const struct word *a = k, *b = e;
+    size_t n = a->len < b->len ? a->len : b->len;
+    int c = memcmp(a->w, b->w, n);
+    if (c)
+        return c;
+    return (a->len > b->len) - (a->len < b->len);
+}
+
+int text_is_ly_adverb(const char *w, size_t len, size_t cps, int letters_only)
+{
+    if (!letters_only || cps < 4 || len < 2 || w[len - 2] != 'l' || w[len - 1] != 'y')
+        return 0;
+    struct word k = {w, len};
+    return len > 10 || /* longer than any NON_LY word */
+           !bsearch(&k, non_ly, sizeof non_ly / sizeof non_ly[0], sizeof non_ly[0], cmp_word);
+}
+
+struct analysis {
+    struct wordtab *t;
+    uint64_t        words, nums, ly;
+    size_t          sent;     /* index of the current sentence */
+    uint64_t        sent_len; /* its WORDs so far */
+    uint64_t        n_sent, sum, sumsq;
+};
+
+static void close_sentence(struct analysis *a)
+{
+    if (!a->sent_len)
+        return;
+    a->n_sent++;
+    a->sum += a->sent_len;
+    a->sumsq += a->sent_len * a->sent_len;
+    a->sent_len = 0;
+}
+
+static int on_token(void *ctx, const struct text_token *tok)
+{
+    struct analysis *a = ctx;
+    if (!tok->is_word) {
+        a->nums++;
+        return 0;
+    }
+    a->words++;
+    if (tok->sentence != a->sent) {
+        close_sentence(a);
+        a->sent = tok->sentence;
+    }
+    int inner = a->sent_len > 0;
+    a->sent_len++;
+    if (tok->len >= 4 && tok->text[tok->len - 1] == 'y' && tok->text[tok->len - 2] == 'l')
+        a->ly += (uint64_t)text_is_ly_adverb(tok->text, tok->len, tok->cps, tok->letters_only);
+    return text__wordtab_bump(a->t, tok->text, tok->len, inner, inner && tok->capitalised);
+}
+
+static uint64_t count_byte(const char *s, size_t n, int c)
+{
+    uint64_t k = 0;
+    const char *end = s + n;
+    while (s < end && (s = memchr(s, c, (size_t)(end - s))) != NULL) {
+        k++;
+        s++;
+    }
+    return k;
+}
+
+int text_analyze(const char *body, size_t len, struct wordtab *words, struct text_stats *st)
+{
+    struct analysis a = {0};
+    memset(st, 0, sizeof *st);
+    a.t = words ? words : wordtab_new();
+    if (!a.t)
+        return PARDO_ENOMEM;
+    wordtab_clear(a.t);
+    a.sent = SIZE_MAX;
+    int rc = text__scan(body, len, text__wordtab_scratch(a.t), on_token, &a);
+    if (rc == 0) {
+        close_sentence(&a);
+        rc = text__wordtab_sync(a.t);
+    }
+    if (rc == 0) {
+        size_t n = wordtab_size(a.t);
+        uint64_t hapax = text__wordtab_hapax(a.t);
+        st->words = a.words;
+        st->nums = a.nums;
+        st->types = n;
+        st->hapax = hapax;
+        st->sentences = a.n_sent;
+        st->ly = a.ly;
+        st->exclam = count_byte(body, len, '!');
+        if (a.words) {
+            double N = (double)a.words, S = (double)a.n_sent;
+            st->ttr = (double)n / N;
+            st->ly_per_10k = 10000.0 * (double)a.ly / N;
+            st->exclam_per_100k = 100000.0 * (double)st->exclam / N;
+            /* words > 0 means at least one sentence. */
+            st->sentence_mean = (double)a.sum / S;
+            double var = S * (double)a.sumsq - (double)a.sum * (double)a.sum;
+            st->sentence_sd = var > 0 ? sqrt(var) / S : 0.0;
+        }
+    }
+    if (rc < 0)
+        wordtab_clear(a.t); /* no half-counted file */
+    if (!words)
+        wordtab_free(a.t);
+    return rc < 0 ? rc : 0;
+}
