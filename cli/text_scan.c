@@ -2,11 +2,15 @@
  * text_scan.c - tokens and sentences (spec sections 2 and 3) in one pass.
  *
  * DESIGN
- * The scanner walks the body once, code point by code point, with a
- * 128-entry class table for ASCII; only bytes >= 0x80 are decoded and looked
- * up in utf8proc.  A token is lowercased into the caller's buffer as it is
- * read (runs of ASCII letters and digits in a tight loop) and handed to a
- * callback together with the index of its sentence.  Nothing else is
+ * The scanner walks the body once, with a 128-entry class table for ASCII;
+ * only bytes >= 0x80 are decoded and looked up in utf8proc.  On
+ * little-endian machines it works eight bytes at a time where it can (SWAR):
+ * runs of ASCII separators are skipped by a mask, and runs of ASCII letters
+ * and digits are found, lowercased and stored eight at a time; "one space,
+ * then the next word" has its own shortcut.  (Measured: a fifth fewer
+ * instructions per word than a byte loop.)  A token is lowercased into the
+ * caller's buffer, followed by 16 zero bytes for the word table's loads, and
+ * handed to a callback with the index of its sentence.  Nothing else is
  * allocated, so a worker reusing its buffer scans file after file without
  * calling malloc.
  *
@@ -163,6 +167,14 @@ static inline unsigned first_byte(uint64_t mask)
 }
 #endif
 
+/* The class and length of the non-ASCII code point at s[i]; out of line,
+ * so that class_at() stays small enough to inline. */
+static unsigned class_at_slow(const unsigned char *s, size_t n, size_t i, int32_t *cp, size_t *l)
+{
+    *l = text__utf8_decode(s + i, n - i, cp);
+    return text__class(*cp);
+}
+
 /* Class and length of the code point at s[i] (i < n). */
 static inline unsigned class_at(const unsigned char *s, size_t n, size_t i, int32_t *cp, size_t *l)
 {
@@ -171,8 +183,7 @@ static inline unsigned class_at(const unsigned char *s, size_t n, size_t i, int3
         *l = 1;
         return ascii_cls[s[i]];
     }
-    *l = text__utf8_decode(s + i, n - i, cp);
-    return text__class(*cp);
+    return class_at_slow(s, n, i, cp, l);
 }
 
 /* Reads the token that starts at s[i] (a LETTER or DIGIT: cp, cls, l) into
