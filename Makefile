@@ -144,6 +144,9 @@ uninstall:
 	  $(DESTDIR)$(PREFIX)/bin/pardo $(DESTDIR)$(PREFIX)/share/man/man1/pardo.1 \
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/pardo.pc
 
+man: $(PARDO)
+	$(PARDO) --man > doc/pardo.1
+
 compdb:
 	bear -- $(MAKE) -B all
 

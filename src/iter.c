@@ -229,6 +229,14 @@ static void fill_window(struct pardo_iter *it)
     }
 }
 
+/* 1 when pardo_iter_next can return a result without waiting. */
+static int result_ready(const struct pardo_iter *it)
+{
+    if (it->flags == PARDO_UNORDERED)
+        return it->done.len > 0;
+    return it->order.len > 0 && it->slots[it->order.v[it->order.head]].state == SLOT_DONE;
+}
+
 /* The slot to return next, or -1 when none can come: waits while one is
  * running or queued (queued items are never started after a cancel, so a
  * cancel ends the wait).  Pool lock held. */
@@ -310,11 +318,21 @@ int pardo_iter_next(pardo_iter *it, void *in, void *out, int *status)
         return next_sequential(it, in, out, status);
 
     pthread_mutex_lock(&it->pool->lock);
-    fill_window(it);
-    if (it->proc) {             /* hand the new inputs out at once */
+    /* A result that is ready goes out first: the generator may block (a
+     * path list read from a pipe), and a finished result should not wait
+     * for it.  Otherwise refill the window, then wait. */
+    if (it->proc) {
         pthread_mutex_unlock(&it->pool->lock);
         pardo__proc_pump(it->proc, 0);
         pthread_mutex_lock(&it->pool->lock);
+    }
+    if (!result_ready(it)) {
+        fill_window(it);
+        if (it->proc) {         /* hand the new inputs out at once */
+            pthread_mutex_unlock(&it->pool->lock);
+            pardo__proc_pump(it->proc, 0);
+            pthread_mutex_lock(&it->pool->lock);
+        }
     }
     int k = take_slot(it);
     int rc;

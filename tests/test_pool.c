@@ -352,6 +352,41 @@ static void test_imap_slow_item_window(void)
     pardo_pool_free(pool);
 }
 
+/* Items from 8 on are slow to produce (a path list read from a pipe). */
+static int gen_slow_after_8(void *g, void *item)
+{
+    struct counter_gen *c = g;
+    if (c->next >= 8)
+        sleep_us(100000);
+    *(long *)item = c->next++;
+    return 1;
+}
+
+/* A finished result is returned at once, not after the generator has
+ * produced the next input (regression: the CLI's records waited for find). */
+static void test_imap_ready_results_first(void)
+{
+    pardo_pool *pool = pardo_pool_new(2);     /* window 8 */
+    struct counter_gen g = { 0, -1, 0 };
+    pardo_iter *it;
+    REQUIRE(pardo_imap(&it, pool, square, NULL, gen_slow_after_8, &g, sizeof(long), sizeof(long),
+                       PARDO_ORDERED) == 0);
+    long out;
+    REQUIRE(pardo_iter_next(it, NULL, &out, NULL) == 1);
+    sleep_us(30000);            /* items 1..7 finish meanwhile */
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (long i = 1; i < 8; i++) {
+        REQUIRE(pardo_iter_next(it, NULL, &out, NULL) == 1);
+        CHECK_EQ_INT(out, i * i);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    double ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+    CHECK(ms < 90);             /* not 7 x 100 ms */
+    pardo_iter_free(it);
+    pardo_pool_free(pool);
+}
+
 static int gen_fails_at_10(void *g, void *item)
 {
     struct counter_gen *c = g;
@@ -664,6 +699,7 @@ int main(void)
     RUN(test_imap_lazy_endless);
     RUN(test_imap_slow_item_window);
     RUN(test_imap_generator_error);
+    RUN(test_imap_ready_results_first);
     RUN(test_imap_free_early);
     RUN(test_pool_shared_by_threads);
     RUN(test_cancel_from_thread);
