@@ -125,6 +125,8 @@ struct opts {
     int    null_sep;            /* -0 */
     int    top;
     int    corpus, corpus_only;
+    int    isolate;             /* --isolate: worker processes */
+    double timeout;             /* --timeout SEC; 0 = none */
     int    help, version, man, debug_rss;
     char **terms;   size_t n_terms;     /* -t pieces, owned */
     const char **paths; size_t n_paths; /* PATH operands (argv strings) */
@@ -196,6 +198,10 @@ int  output_flush(struct output *out);
 int  output_commit(struct output *out);
 /* Removes the temporary file (if any) and frees.  NULL is a no-op. */
 void output_free(struct output *out);
+/* From a signal handler, before _exit: writes the whole records still in
+ * the buffer to stdout (nothing for a temporary file, which the handler
+ * removes).  Async-signal-safe. */
+void output_emergency(struct output *out);
 /* The temporary file's path, or NULL for stdout: the signal handler
  * removes it at once. */
 const char *output_temp_path(const struct output *out);
@@ -208,6 +214,12 @@ const char *output_temp_path(const struct output *out);
  * pool must outlive the run; call again to change them. */
 int  signals_install(pardo_pool *pool, const char *temp);
 int  signals_caught(void);          /* the signal number, or 0 */
+/* After the first signal the run has GRACE seconds to end by itself;
+ * then the alarm handler writes what out holds (output_emergency),
+ * removes the temporary file and exits 130, even if a worker thread hangs
+ * in a file.  NULL out: no output to save. */
+void signals_set_output(struct output *out);
+void signals_disarm(void);          /* the run ended: no alarm */
 /* Blocks SIGINT and SIGTERM in the calling thread (before starting
  * workers, so that only the main thread takes them), or unblocks them. */
 void signals_block(int block);

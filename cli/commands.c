@@ -17,14 +17,15 @@
  */
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "run.h"
 
 /* ---- shared fields ------------------------------------------------------------ */
 
-static void path_field(struct rec *rec, const struct job *j)
+static void path_field(struct rec *rec, const struct item_in *in)
 {
-    rec_str(rec, "path", j->path.data, j->path.len);
+    rec_cstr(rec, "path", in->path);
 }
 
 /* CSV/TSV: the empty "error" column that closes every row of a file that
@@ -55,21 +56,21 @@ static int count_columns(const struct run *r, const char ***names, size_t *n)
     return 0;
 }
 
-static int count_process(const struct run *r, struct worker *w, struct job *j)
+static int count_process(const struct run *r, struct worker *w)
 {
-    (void)j;
     return text_count(r->terms, w->clean.body, w->clean.body_len, w->counts);
 }
 
-static void count_format(const struct run *r, struct worker *w, struct job *j)
+static void count_format(const struct run *r, struct worker *w, const struct item_in *in,
+                         const struct item_out *out)
 {
     struct rec rec;
-    rec_begin(&rec, &j->rec, r->o->format);
-    path_field(&rec, j);
+    rec_begin(&rec, &w->rec, r->o->format);
+    path_field(&rec, in);
     rec_cstr(&rec, "encoding", w->clean.encoding);
     rec_bool(&rec, "boilerplate", w->clean.boilerplate);
     rec_u64(&rec, "bad_bytes", w->clean.bad_bytes);
-    rec_u64(&rec, "bytes", j->bytes);
+    rec_u64(&rec, "bytes", out->bytes);
     rec_obj_begin(&rec, "counts");
     for (size_t i = 0; i < text_terms_len(r->terms); i++)
         rec_u64(&rec, text_terms_name(r->terms, i), w->counts[i]);
@@ -118,20 +119,20 @@ static int stats_columns(const struct run *r, const char ***names, size_t *n)
     return 0;
 }
 
-static int analyze(const struct run *r, struct worker *w, struct job *j)
+static int analyze(const struct run *r, struct worker *w)
 {
     (void)r;
-    (void)j;
     return text_analyze(w->clean.body, w->clean.body_len, w->words, &w->st);
 }
 
-static void stats_format(const struct run *r, struct worker *w, struct job *j)
+static void stats_format(const struct run *r, struct worker *w, const struct item_in *in,
+                         const struct item_out *out)
 {
     struct rec rec;
     const char *st = (const char *)&w->st;
-    rec_begin(&rec, &j->rec, r->o->format);
-    path_field(&rec, j);
-    rec_u64(&rec, "bytes", j->bytes);
+    rec_begin(&rec, &w->rec, r->o->format);
+    path_field(&rec, in);
+    rec_u64(&rec, "bytes", out->bytes);
     rec_cstr(&rec, "encoding", w->clean.encoding);
     rec_bool(&rec, "boilerplate", w->clean.boilerplate);
     rec_u64(&rec, "bad_bytes", w->clean.bad_bytes);
@@ -164,10 +165,10 @@ static int words_columns(const struct run *r, const char ***names, size_t *n)
     return 0;
 }
 
-static int words_process(const struct run *r, struct worker *w, struct job *j)
+static int words_process(const struct run *r, struct worker *w)
 {
-    int rc = analyze(r, w, j);
-    if (rc == 0 && r->o->corpus) {
+    int rc = analyze(r, w);
+    if (rc == 0 && r->o->corpus && !r->pack_words) {
         rc = wordtab_merge(w->corpus, w->words);
         w->corpus_files++;
     }
@@ -217,24 +218,26 @@ static void top_words(struct ebuf *b, enum format fmt, struct wordtab *t, size_t
     }
 }
 
-static void words_format(const struct run *r, struct worker *w, struct job *j)
+static void words_format(const struct run *r, struct worker *w, const struct item_in *in,
+                         const struct item_out *out)
 {
+    (void)out;
     const struct opts *o = r->o;
     int ok = 1;
     if (o->corpus_only)
         return;
     if (o->format == FMT_JSONL) {
         struct rec rec;
-        rec_begin(&rec, &j->rec, o->format);
-        path_field(&rec, j);
-        ebuf_putc(&j->rec, ',');
-        top_words(&j->rec, o->format, w->words, (size_t)o->top, NULL, 0, &ok);
+        rec_begin(&rec, &w->rec, o->format);
+        path_field(&rec, in);
+        ebuf_putc(&w->rec, ',');
+        top_words(&w->rec, o->format, w->words, (size_t)o->top, NULL, 0, &ok);
         rec_end(&rec);
     } else {
-        top_words(&j->rec, o->format, w->words, (size_t)o->top, j->path.data, j->path.len, &ok);
+        top_words(&w->rec, o->format, w->words, (size_t)o->top, in->path, strlen(in->path), &ok);
     }
     if (!ok)
-        j->rec.oom = 1;
+        w->rec.oom = 1;
 }
 
 int command_finish(struct run *r, struct ebuf *b)
@@ -246,8 +249,13 @@ int command_finish(struct run *r, struct ebuf *b)
     uint64_t files = 0;
     int rc = sum ? 0 : PARDO_ENOMEM, ok = 1;
     for (struct worker *w = r->workers; w && rc == 0; w = w->next) {
-        rc = wordtab_merge(sum, w->corpus);
+        if (w->corpus)
+            rc = wordtab_merge(sum, w->corpus);
         files += w->corpus_files;
+    }
+    if (rc == 0 && r->corpus) {         /* from worker processes */
+        rc = wordtab_merge(sum, r->corpus);
+        files += r->corpus_files;
     }
     if (rc == 0 && o->format == FMT_JSONL) {
         ebuf_puts(b, "{\"corpus\":true,\"files\":");

@@ -51,7 +51,7 @@ struct cmd_def {
 };
 
 static opt_set_fn set_flag, set_int, set_str, set_format, set_encoding,
-                  set_terms, set_list, set_corpus_only;
+                  set_terms, set_list, set_corpus_only, set_seconds;
 
 #define F(field) offsetof(struct opts, field)
 
@@ -76,6 +76,18 @@ static const struct opt_def options[] = {
       "With 1 the files are read in the main thread, one after another. "
       "A negative N leaves that many CPUs free. "
       "The output does not depend on N." },
+    { 0, "isolate", NULL, ALL_CMDS, set_flag, F(isolate), 0, 0,
+      "Run the workers as processes: a crash fails one file",
+      "Each worker is a process of its own, so a file that crashes its worker "
+      "(a segfault, an abort, the out-of-memory killer) or overruns --timeout "
+      "gives an error record, such as \"crashed: signal 11 (Segmentation fault) in "
+      "stage process\", the worker is replaced and the run goes on. "
+      "With -j 1 there is still one worker process." },
+    { 0, "timeout", "SEC", ALL_CMDS, set_seconds, F(timeout), 0, 0,
+      "Fail a file whose work takes longer than SEC seconds",
+      "The record says \"timed out after SEC s in stage STAGE\". With --isolate the "
+      "worker is killed and replaced; with threads a thread cannot be stopped, so "
+      "the file's work runs to its end and its result is then dropped." },
     { 'f', "format", "FMT", ALL_CMDS, set_format, F(format), 0, 0,
       "Output format: jsonl (default), csv or tsv", NULL },
     { 0, "unordered", NULL, ALL_CMDS, set_flag, F(unordered), 0, 0,
@@ -236,6 +248,20 @@ static int set_int(struct opts *o, const struct opt_def *d, const char *arg)
 static int set_str(struct opts *o, const struct opt_def *d, const char *arg)
 {
     *(const char **)(void *)((char *)o + d->field) = arg;
+    return 0;
+}
+
+static int set_seconds(struct opts *o, const struct opt_def *d, const char *arg)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    if (errno || end == arg || *end || !(v > 0) || v > 1e6) {
+        fprintf(stderr, "pardo: --%s wants a number of seconds above 0, not '%s'\n",
+                d->long_name, arg);
+        return CLI_EUSAGE;
+    }
+    *(double *)(void *)((char *)o + d->field) = v;
     return 0;
 }
 

@@ -19,6 +19,7 @@
  * the run treats as a quiet stop.
  */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@
 #define FLUSH_MS 200
 
 struct output {
+    volatile sig_atomic_t flushing;     /* for output_emergency */
     int fd;
     int tty;
     char *temp;                 /* temporary file, or NULL for stdout */
@@ -102,8 +104,10 @@ static int write_all(int fd, const char *p, size_t n)
 
 int output_flush(struct output *out)
 {
+    out->flushing = 1;
     int rc = write_all(out->fd, out->buf, out->len);
     out->len = 0;
+    out->flushing = 0;
     out->last_flush = progress_now();
     return rc;
 }
@@ -138,6 +142,19 @@ int output_commit(struct output *out)
     free(out->temp);
     out->temp = NULL;
     return 0;
+}
+
+void output_emergency(struct output *out)
+{
+    size_t len = out->len;      /* whole records: len grows after the copy */
+    if (out->temp || out->flushing)
+        return;
+    for (size_t off = 0; off < len;) {
+        ssize_t w = write(out->fd, out->buf + off, len - off);
+        if (w <= 0)
+            return;
+        off += (size_t)w;
+    }
 }
 
 void output_free(struct output *out)

@@ -55,6 +55,7 @@ static void worker_free(struct worker *w)
     wordtab_free(w->words);
     wordtab_free(w->corpus);
     free(w->counts);
+    ebuf_free(&w->rec);
     free(w);
 }
 
@@ -84,11 +85,6 @@ static struct worker *worker_get(struct run *r)
 }
 
 /* ---- the stages ---------------------------------------------------------------- */
-
-static struct job *item_job(const void *in)
-{
-    return *(struct job *const *)in;
-}
 
 /* Reads path into w->raw.  0, an errno value, FILE_E*, or PARDO_ENOMEM. */
 static int read_file(struct worker *w, const char *path, uint64_t *bytes)
@@ -143,55 +139,129 @@ out:
     return err;
 }
 
-static int stage_read(void *arg, const void *in, void *out)
+static int stage_read(void *arg, const void *in_, void *out_)
 {
-    (void)out;
     struct run *r = arg;
-    struct job *j = item_job(in);
+    const struct item_in *in = in_;
+    struct item_out *out = out_;
     struct worker *w = worker_get(r);
+    memset(out, 0, sizeof *out);
     if (!w)
         return PARDO_ENOMEM;
-    if (j->err)
+    if (in->err) {
+        out->err = in->err;
         return 0;
-    int err = read_file(w, j->path.data, &j->bytes);
+    }
+    int err = read_file(w, in->path, &out->bytes);
     if (err == PARDO_ENOMEM)
         return err;
     if (err == 0 && text_is_binary(w->raw, w->raw_len))
         err = FILE_EBINARY;
-    j->err = err;
+    out->err = err;
     return 0;
 }
 
-static int stage_clean(void *arg, const void *in, void *out)
+static int stage_clean(void *arg, const void *in, void *out_)
 {
-    (void)out;
+    (void)in;
     struct run *r = arg;
-    struct job *j = item_job(in);
-    if (j->err)
+    struct item_out *out = out_;
+    if (out->err)
         return 0;
     struct worker *w = this_worker;
     return text_clean(&w->scratch, w->raw, w->raw_len, r->o->encoding,
                       r->o->keep_boilerplate, &w->clean);
 }
 
-static int stage_process(void *arg, const void *in, void *out)
+static int stage_process(void *arg, const void *in, void *out_)
 {
-    (void)out;
+    (void)in;
     struct run *r = arg;
-    struct job *j = item_job(in);
-    if (j->err)
+    struct item_out *out = out_;
+    if (out->err)
         return 0;
-    return r->cmd->process(r, this_worker, j);
+    int rc = r->cmd->process(r, this_worker);
+    if (rc == 0 && r->pack_words)
+        rc = words_pack(this_worker->words, this_worker->st.words, &out->words);
+    return rc;
 }
 
-static void error_record(const struct run *r, struct job *j)
+/* The record (a worker's) goes back in a block of its own. */
+static int stage_output(void *arg, const void *in_, void *out_)
 {
-    char buf[128];
-    const char *why = cli_file_reason(j->err, buf, sizeof buf);
+    struct run *r = arg;
+    const struct item_in *in = in_;
+    struct item_out *out = out_;
+    struct worker *w = this_worker;
+    if (out->err)
+        return 0;
+    w->rec.len = 0;
+    r->cmd->format(r, w, in, out);
+    if (w->rec.oom) {
+        w->rec.oom = 0;
+        return PARDO_ENOMEM;
+    }
+    if (w->rec.len) {
+        if (!pardo_result_alloc((void **)&out->rec, w->rec.len))
+            return PARDO_ENOMEM;
+        memcpy(out->rec, w->rec.data, w->rec.len);
+        out->rec_len = w->rec.len;
+    }
+    return 0;
+}
+
+int words_pack(struct wordtab *t, uint64_t total, struct packed_words **out)
+{
+    size_t n;
+    const struct word_entry *e = wordtab_sorted(t, &n);
+    if (n != wordtab_size(t))
+        return PARDO_ENOMEM;
+    size_t bytes = 0;
+    for (size_t i = 0; i < n; i++)
+        bytes += e[i].len;
+    size_t head = sizeof(struct packed_words) + n * sizeof(struct packed_word);
+    struct packed_words *p = pardo_result_alloc((void **)out, head + bytes);
+    if (!p)
+        return PARDO_ENOMEM;
+    p->n = n;
+    p->total = total;
+    char *text = (char *)p + head;
+    size_t off = 0;
+    for (size_t i = 0; i < n; i++) {
+        p->w[i] = (struct packed_word){ (uint32_t)(head + off), e[i].len, e[i].count,
+                                        e[i].inner, e[i].inner_caps };
+        memcpy(text + off, e[i].word, e[i].len);
+        off += e[i].len;
+    }
+    return 0;
+}
+
+int words_unpack_into(struct wordtab *t, const struct packed_words *p)
+{
+    char word[1024];
+    for (size_t i = 0; i < p->n; i++) {
+        const struct packed_word *pw = &p->w[i];
+        if (pw->len >= sizeof word)
+            continue;           /* no WORD is that long; a token is < 1 KiB */
+        memcpy(word, (const char *)p + pw->off, pw->len);
+        word[pw->len] = '\0';
+        struct word_entry e = { word, pw->len, pw->count, pw->inner, pw->inner_caps };
+        int rc = wordtab_add(t, &e);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* The error record of a file, formatted by the main thread (a worker that
+ * crashed cannot). */
+static void error_record(const struct run *r, struct ebuf *b, const struct job *j,
+                         const char *why)
+{
     struct rec rec;
     if (r->o->corpus_only)
         return;
-    rec_begin(&rec, &j->rec, r->o->format);
+    rec_begin(&rec, b, r->o->format);
     rec_str(&rec, "path", j->path.data, j->path.len);
     if (r->o->format != FMT_JSONL) {                /* empty columns */
         size_t n = r->o->cmd == CMD_WORDS ? 3 : r->ncols - 2;
@@ -202,21 +272,22 @@ static void error_record(const struct run *r, struct job *j)
     rec_end(&rec);
 }
 
-static int stage_output(void *arg, const void *in, void *out)
+/* The words for an item whose worker crashed, timed out or was stopped. */
+static const char *failure_reason(const struct run *r, const pardo_failure *f, char *buf,
+                                  size_t size)
 {
-    (void)out;
-    struct run *r = arg;
-    struct job *j = item_job(in);
-    j->rec.len = 0;
-    if (j->err)
-        error_record(r, j);
+    int n;
+    if (f->status == PARDO_ETIMEDOUT)
+        n = snprintf(buf, size, "timed out after %.1f s", r->o->timeout);
+    else if (f->status == PARDO_ECRASH && f->signal)
+        n = snprintf(buf, size, "crashed: signal %d (%s)", f->signal, strsignal(f->signal));
+    else if (f->status == PARDO_ECRASH)
+        n = snprintf(buf, size, "crashed: the worker exited");
     else
-        r->cmd->format(r, this_worker, j);
-    if (j->rec.oom) {
-        j->rec.oom = 0;
-        return PARDO_ENOMEM;
-    }
-    return 0;
+        n = snprintf(buf, size, "%s", pardo_strerror(f->status));
+    if (f->stage[0] && n > 0 && (size_t)n < size)
+        snprintf(buf + n, size - (size_t)n, " in stage %s", f->stage);
+    return buf;
 }
 
 /* ---- the main thread's side ------------------------------------------------------ */
@@ -230,6 +301,8 @@ struct engine {
     pardo_pipeline *pl;
     struct census *census;      /* counts ahead when a progress bar is drawn */
     struct job *free_jobs, *all_jobs;
+    struct item_in in;          /* the result being taken (4 KiB: not on the stack) */
+    struct ebuf errbuf;         /* error records */
     int out_err;                /* CLI_EPIPE / CLI_EWRITE from a flush in the walk */
     int out_errno;
 };
@@ -255,10 +328,11 @@ static void job_give(struct engine *e, struct job *j)
     e->free_jobs = j;
 }
 
-/* The pardo_next_fn: the next path, as a job. */
+/* The pardo_next_fn: the next path, as a job and an item_in. */
 static int next_file(void *gen, void *item)
 {
     struct engine *e = gen;
+    struct item_in *in = item;
     if (signals_caught() || e->out_err)
         return 0;
     struct job *j = job_take(e);
@@ -270,10 +344,15 @@ static int next_file(void *gen, void *item)
         job_give(e, j);
         return rc;
     }
-    j->err = err;
-    j->bytes = 0;
-    j->rec.len = 0;
-    *(struct job **)item = j;
+    in->job = j;
+    in->err = err;
+    if (j->path.len < sizeof in->path) {
+        memcpy(in->path, j->path.data, j->path.len + 1);
+    } else {
+        in->path[0] = '\0';
+        if (!in->err)
+            in->err = ENAMETOOLONG;
+    }
     return 1;
 }
 
@@ -300,6 +379,10 @@ static int setup(struct engine *e, const struct opts *o)
     r->o = o;
     r->cmd = command_ops_for(o->cmd);
     pthread_mutex_init(&r->lock, NULL);
+    /* Worker processes keep nothing: their files' words come back whole. */
+    r->pack_words = o->isolate && o->corpus;
+    if (r->pack_words && !(r->corpus = wordtab_new()))
+        return PARDO_ENOMEM;
     if (o->cmd == CMD_COUNT) {
         int rc = text_terms_new(&r->terms, (const char *const *)o->terms, o->n_terms);
         if (rc)
@@ -333,16 +416,17 @@ static int setup(struct engine *e, const struct opts *o)
 static void teardown(struct engine *e)
 {
     struct run *r = &e->run;
+    signals_disarm();
     signals_install(NULL, NULL);    /* before the temp path goes */
     census_stop(e->census);
     output_free(e->out);
     pardo_pool_free(e->pool);
     pardo_pipeline_free(e->pl);
     walk_free(e->walk);
+    ebuf_free(&e->errbuf);
     for (struct job *j = e->all_jobs, *next; j; j = next) {
         next = j->next_all;
         ebuf_free(&j->path);
-        ebuf_free(&j->rec);
         free(j);
     }
     for (struct worker *w = r->workers, *next; w; w = next) {
@@ -350,6 +434,7 @@ static void teardown(struct engine *e)
         worker_free(w);
     }
     text_terms_free(r->terms);
+    wordtab_free(r->corpus);
     free(r->cols);
     pthread_mutex_destroy(&r->lock);
 }
@@ -372,37 +457,73 @@ static int write_header(struct engine *e)
     return rc;
 }
 
+/* One file's result: its record, or its error record and a line on
+ * stderr.  0 or an output error. */
+static int take_one(struct engine *e, struct job *j, struct item_out *out, int status,
+                    const pardo_failure *f)
+{
+    struct run *r = &e->run;
+    char buf[160];
+    const char *why = NULL;
+    int rc = 0;
+    if (status != 0)
+        why = failure_reason(r, f, buf, sizeof buf);
+    else if (out->err)
+        why = cli_file_reason(out->err, buf, sizeof buf);
+    if (why) {
+        progress_clear(&e->prog);
+        fprintf(stderr, "pardo: %s: %s\n", j->path.data, why);
+        e->errbuf.len = 0;
+        error_record(r, &e->errbuf, j, why);
+        if (e->errbuf.oom)
+            return PARDO_ENOMEM;
+        if (e->errbuf.len)
+            rc = output_write(e->out, e->errbuf.data, e->errbuf.len);
+    } else {
+        if (out->words) {
+            rc = words_unpack_into(r->corpus, out->words);
+            r->corpus_files++;
+        }
+        if (rc == 0 && out->rec_len)
+            rc = output_write(e->out, out->rec, out->rec_len);
+    }
+    progress_file(&e->prog, why ? 0 : out->bytes, why != NULL,
+                  walk_done(e->walk) ? walk_count(e->walk) : census_total(e->census));
+    return rc;
+}
+
 /* Takes the results until the end, an interrupt, or an error that ends
  * the run.  Returns 0 or that error. */
 static int take_results(struct engine *e, pardo_iter *it)
 {
     for (;;) {
-        struct job *j;
+        struct item_in *in = &e->in;
+        struct item_out out;
         int status;
-        int rc = pardo_iter_next(it, &j, NULL, &status);
+        int rc = pardo_iter_next(it, in, &out, &status);
         if (e->out_err)
             return e->out_err;
         if (rc != 1)
             return rc == PARDO_ECANCELED ? 0 : rc;
-        if (status != 0) {
-            job_give(e, j);
+        pardo_failure f;
+        pardo_iter_error(it, &f);
+        int crashed = status == PARDO_ECRASH || status == PARDO_ETIMEDOUT;
+        if (status != 0 && !crashed) {      /* out of memory in a stage */
+            free(out.rec);
+            free(out.words);
+            job_give(e, in->job);
             return status;
         }
-        if (j->err) {
-            char buf[128];
-            progress_clear(&e->prog);
-            fprintf(stderr, "pardo: %s: %s\n", j->path.data,
-                    cli_file_reason(j->err, buf, sizeof buf));
-        }
-        rc = j->rec.len ? output_write(e->out, j->rec.data, j->rec.len) : 0;
+        if (crashed)
+            memset(&out, 0, sizeof out);
+        rc = take_one(e, in->job, &out, status, &f);
+        free(out.rec);
+        free(out.words);
+        job_give(e, in->job);
         if (rc) {
             e->out_errno = errno;
-            job_give(e, j);
             return rc;
         }
-        progress_file(&e->prog, j->err ? 0 : j->bytes, j->err != 0,
-                      walk_done(e->walk) ? walk_count(e->walk) : census_total(e->census));
-        job_give(e, j);
         if (signals_caught())
             return 0;
     }
@@ -413,7 +534,8 @@ static int process_all(struct engine *e)
     const struct opts *o = e->run.o;
     pardo_iter *it;
     int rc = pardo_imap(&it, e->pool, pardo_pipeline_fn, e->pl, next_file, e,
-                        sizeof(struct job *), 0, o->unordered ? PARDO_UNORDERED : PARDO_ORDERED);
+                        sizeof(struct item_in), sizeof(struct item_out),
+                        o->unordered ? PARDO_UNORDERED : PARDO_ORDERED);
     if (rc)
         return rc;
     rc = take_results(e, it);
@@ -446,16 +568,22 @@ static int start(struct engine *e, int workers)
     if (rc)
         return rc;
     signals_install(NULL, output_temp_path(e->out));
+    signals_set_output(e->out);
     walk_on_block(e->walk, flush_before_block, e);
     walk_skip(e->walk, output_temp_path(e->out));
     signals_block(1);               /* only the main thread takes them */
     if (e->prog.bar)
         e->census = census_start(o, output_temp_path(e->out));
-    if (workers > 1)
-        e->pool = pardo_pool_new(workers);
+    /* -j 1 runs in the main thread, unless the files must be isolated or
+     * timed, which needs a worker. */
+    if (workers > 1 || o->isolate || o->timeout > 0) {
+        pardo_options po = { .workers = workers, .timeout = o->timeout,
+                             .backend = o->isolate ? PARDO_PROCESSES : PARDO_THREADS };
+        rc = pardo_pool_open(&e->pool, &po);
+    }
     signals_block(0);
-    if (workers > 1 && !e->pool)
-        return PARDO_ENOMEM;
+    if (rc)
+        return rc;
     if (e->pool)
         signals_install(e->pool, output_temp_path(e->out));
     return write_header(e);

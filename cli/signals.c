@@ -14,12 +14,19 @@
  * pardo_pool_new), so the handler runs in the main thread, where it can
  * interrupt a blocking read of a path list (no SA_RESTART).
  *
+ * After the first signal, running files get a grace of a second (the
+ * process pool kills its workers then, see PARDO_CANCEL_GRACE); a thread
+ * cannot be killed, so an alarm a little later ends the run from the
+ * handler: the whole records held are written, the temporary file goes,
+ * and the status is 130.
+ *
  * A signal that was ignored when pardo started (nohup, a background job of
  * a non-interactive shell) stays ignored, as POSIX tools do.
  */
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -27,10 +34,28 @@
 static volatile sig_atomic_t caught;
 static pardo_pool *volatile sig_pool;
 static const char *volatile sig_temp;
+static struct output *volatile sig_out;
+
+#define GRACE_US 1500000        /* PARDO_CANCEL_GRACE and some */
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    if (sig_temp)
+        unlink(sig_temp);
+    if (sig_out)
+        output_emergency(sig_out);
+    _exit(EXIT_INTERRUPTED);
+}
 
 static void on_signal(int sig)
 {
     int saved = errno;
+    if (!caught) {
+        struct itimerval t = { { 0, 0 }, { GRACE_US / 1000000, GRACE_US % 1000000 } };
+        signal(SIGALRM, on_alarm);
+        setitimer(ITIMER_REAL, &t, NULL);
+    }
     caught = sig;
     if (sig_pool)
         pardo_cancel(sig_pool);
@@ -72,11 +97,25 @@ int signals_caught(void)
     return caught;
 }
 
+void signals_set_output(struct output *out)
+{
+    sig_out = out;
+}
+
+void signals_disarm(void)
+{
+    struct itimerval t;
+    memset(&t, 0, sizeof t);
+    setitimer(ITIMER_REAL, &t, NULL);
+    sig_out = NULL;
+}
+
 void signals_block(int block)
 {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGALRM);
     pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
 }
