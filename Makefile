@@ -68,6 +68,14 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(AUX_OBJ) $(CLI_OBJ) $(LIB_A)
 $(BUILD)/examples/%: $(BUILD)/examples/%.o $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# ---- MPI (mpi.mk): when mpicc is found, or MPI=1; MPI=0 turns it off -------
+MPI ?= $(if $(shell command -v mpicc 2>/dev/null),1,0)
+ifeq ($(MPI),1)
+include mpi.mk
+all: $(MPI_A) $(MPI_EXAMPLES)
+install: mpi-install
+endif
+
 # ---- dependencies: installed from Debian when missing ----------------------
 APT = DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 define need_pkgs
@@ -78,7 +86,7 @@ define need_pkgs
 	  $$SUDO apt-get update -qq && $$SUDO $(APT) $$missing >/dev/null; fi
 endef
 BUILD_PKGS = build-essential libutf8proc-dev pkg-config
-TEST_PKGS  = $(BUILD_PKGS) python3 clang libclang-rt-14-dev procps gawk
+TEST_PKGS  = $(BUILD_PKGS) python3 clang libclang-rt-14-dev procps gawk openmpi-bin libopenmpi-dev
 BENCH_PKGS = $(TEST_PKGS) libomp-dev parallel python3
 RUN_PKGS   = $(BUILD_PKGS) bible-kjv
 
@@ -93,7 +101,8 @@ run-deps:   ; $(call need_pkgs,$(RUN_PKGS))
 test: test-deps
 	$(MAKE) --no-print-directory check BUILD=build/test WERROR=-Werror
 	$(MAKE) --no-print-directory tsan
-	@tests/summary.sh build/test/results build/tsan/results
+	$(MAKE) --no-print-directory MPI=1 mpi-check BUILD=build/test WERROR=-Werror || true
+	@tests/summary.sh build/test/results build/tsan/results build/test/mpi-results
 
 check: all $(TESTS)
 	@tests/run.sh $(BUILD)

@@ -129,7 +129,10 @@ int pardo_pool_open(pardo_pool **pool, const pardo_options *opt);
  * (or of a block allocated so before for the same item).  With threads (or
  * no pool) it is malloc(); with processes the block is made in the worker's
  * shared arena and copied into a malloc'd block when the result is taken.
- * Either way the caller owns the result's blocks and frees them with free().
+ * Either way the caller owns the blocks of a result it has taken (from
+ * pardo_map or pardo_iter_next) and frees them with free(); the blocks of
+ * a result that an iterator never returned (pardo_iter_free before the
+ * end) are freed by the iterator.
  * Returns the block, or NULL (and *field = NULL) when out of memory. */
 void *pardo_result_alloc(void **field, size_t size);
 

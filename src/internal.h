@@ -75,6 +75,18 @@ void pardo__record_failure(pardo_pool *pool, size_t index, const pardo_failure *
 int pardo__run_timed(pardo_fn *fn, void *arg, const void *in, void *out,
                      uint64_t timeout_ns, pardo_failure *f);
 
+/* Blocks from pardo_result_alloc for one item in a thread pool's iterator:
+ * freed by the iterator if the result is never taken. */
+struct pardo__blocks {
+    void **v;
+    size_t n, cap;
+};
+/* Where the calling thread's pardo_result_alloc records its blocks; NULL
+ * when nobody needs to know (a map, whose results are always taken). */
+extern _Thread_local struct pardo__blocks *pardo__cur_blocks;
+/* Frees the blocks and empties the list. */
+void pardo__blocks_free(struct pardo__blocks *b);
+
 /* ---- pipeline hooks --------------------------------------------------- */
 /* Called by pardo_pipeline_fn as each stage starts (name) and ends (NULL). */
 void pardo__stage_enter(const char *name);
@@ -98,6 +110,9 @@ struct pardo__proc_ops {
     void   (*finish)(void *job, size_t id, int status, const pardo_failure *f);
     /* Item id was not run (its worker died first): hand it out again. */
     void   (*requeue)(void *job, size_t id);
+    /* Where to note the result blocks copied for item id (freed if the
+     * result is never taken), or NULL. */
+    struct pardo__blocks *(*blocks)(void *job, size_t id);
 };
 
 /* Starts the workers for one job.  copy_inputs: inputs are copied into the

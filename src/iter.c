@@ -35,6 +35,8 @@ struct slot {
     int status;
     char *in, *out;
     pardo_failure fail;         /* when the item crashed or timed out */
+    struct pardo__blocks blocks;/* its result's pardo_result_alloc blocks
+                                   (thread pools), until it is taken */
 };
 
 struct ring {                   /* FIFO of slot numbers, capacity W */
@@ -89,8 +91,10 @@ static void iter_work(struct pardo__job *job)
         s->state = SLOT_RUNNING;
         memset(&s->fail, 0, sizeof s->fail);
         pthread_mutex_unlock(&it->pool->lock);
+        pardo__cur_blocks = &s->blocks;
         int rc = timeout_ns ? pardo__run_timed(it->fn, it->arg, s->in, s->out, timeout_ns, &s->fail)
                             : it->fn(it->arg, s->in, s->out);
+        pardo__cur_blocks = NULL;
         pthread_mutex_lock(&it->pool->lock);
         s->status = rc;
         s->state = SLOT_DONE;
@@ -149,7 +153,14 @@ static void pi_requeue(void *job, size_t id)
     it->slots[id].state = SLOT_QUEUED;
 }
 
-static const struct pardo__proc_ops pi_ops = { pi_take, pi_dest, pi_finish, pi_requeue };
+static struct pardo__blocks *pi_blocks(void *job, size_t id)
+{
+    struct pardo_iter *it = job;
+    return &it->slots[id].blocks;
+}
+
+static const struct pardo__proc_ops pi_ops = { pi_take, pi_dest, pi_finish, pi_requeue,
+                                               pi_blocks };
 
 int pardo_imap(pardo_iter **out, pardo_pool *pool, pardo_fn *fn, void *arg,
                pardo_next_fn *next, void *gen, size_t in_size, size_t out_size,
@@ -339,6 +350,7 @@ int pardo_iter_next(pardo_iter *it, void *in, void *out, int *status)
     if (k >= 0) {
         struct slot *s = &it->slots[k];
         copy_result(it, s, in, out, status);
+        s->blocks.n = 0;        /* the caller owns them now */
         it->last = s->fail;
         it->last.status = s->status;
         s->state = SLOT_FREE;
@@ -369,6 +381,12 @@ void pardo_iter_free(pardo_iter *it)
             pardo__wait_done(it->pool);
         pardo__job_remove(it->pool, &it->job);
         pthread_mutex_unlock(&it->pool->lock);
+    }
+    /* Results never taken: their blocks are ours to free. */
+    for (size_t i = 0; it->slots && i < it->w; i++) {
+        if (it->slots[i].state == SLOT_DONE)
+            pardo__blocks_free(&it->slots[i].blocks);
+        free(it->slots[i].blocks.v);
     }
     free(it->done.v);
     free(it->order.v);

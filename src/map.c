@@ -195,7 +195,7 @@ static void pm_requeue(void *job, size_t id)
     m->again[m->nagain++] = id;     /* never more than n are out at once */
 }
 
-static const struct pardo__proc_ops pm_ops = { pm_take, pm_dest, pm_finish, pm_requeue };
+static const struct pardo__proc_ops pm_ops = { pm_take, pm_dest, pm_finish, pm_requeue, NULL };
 
 static int map_processes(pardo_pool *pool, pardo_fn *fn, void *arg, const char *in,
                          size_t in_size, char *out, size_t out_size, size_t n, int *status)

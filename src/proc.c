@@ -119,12 +119,46 @@ void pardo__stage_enter(const char *name)
     }
 }
 
+_Thread_local struct pardo__blocks *pardo__cur_blocks;
+
+void pardo__blocks_free(struct pardo__blocks *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        free(b->v[i]);
+    b->n = 0;
+}
+
+/* Notes a block for the iterator slot being run, so that a result never
+ * taken does not leak.  0 or -1 (out of memory: the block was freed). */
+static int note_block(void *p)
+{
+    struct pardo__blocks *b = pardo__cur_blocks;
+    if (!b)
+        return 0;
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 4;
+        void **v = realloc(b->v, cap * sizeof *v);
+        if (!v) {
+            free(p);
+            return -1;
+        }
+        b->v = v;
+        b->cap = cap;
+    }
+    b->v[b->n++] = p;
+    return 0;
+}
+
 void *pardo_result_alloc(void **field, size_t size)
 {
     if (!field)
         return NULL;
-    if (!child_w)
-        return *field = malloc(size ? size : 1);
+    if (!child_w) {
+        void *p = malloc(size ? size : 1);
+        if (p && note_block(p) != 0)
+            p = NULL;
+        return *field = p;
+    }
     struct shm *s = child_w->shm;
     size_t at = (s->arena_used + 15) & ~(size_t)15;
     if (s->nreloc >= RELOC_MAX || at > ARENA || size > ARENA - at)
@@ -209,6 +243,14 @@ static int spawn(struct pardo__proc *p, struct worker *w)
         signal(SIGINT, SIG_IGN);
         signal(SIGTERM, SIG_IGN);
         signal(SIGPIPE, SIG_DFL);
+        /* A crash must end the worker with its signal, whatever handler
+         * the parent set up (Open MPI's, a sanitizer's, a backtrace
+         * printer): that signal is the item's status. */
+        signal(SIGSEGV, SIG_DFL);
+        signal(SIGBUS, SIG_DFL);
+        signal(SIGABRT, SIG_DFL);
+        signal(SIGFPE, SIG_DFL);
+        signal(SIGILL, SIG_DFL);
         for (int i = 0; i < p->nworkers; i++)
             if (p->w[i].pid) {
                 close(p->w[i].go_fd);
@@ -265,6 +307,8 @@ static void take_result(struct pardo__proc *p, struct worker *w, uint32_t j, cha
         struct reloc *r = &s->reloc[first + i];
         char *field = (char *)r->field, *loc = NULL;
         copies[i] = malloc(r->size ? r->size : 1);
+        if (copies[i] && note_block(copies[i]) != 0)
+            copies[i] = NULL;
         if (!copies[i]) {
             *rc = PARDO_ENOMEM;
             continue;
@@ -278,10 +322,14 @@ static void take_result(struct pardo__proc *p, struct worker *w, uint32_t j, cha
                 if (copies[b] && field >= o->block && field + sizeof(void *) <= o->block + o->size)
                     loc = copies[b] + (field - o->block);
             }
-        if (loc)
+        if (loc) {
             memcpy(loc, &copies[i], sizeof copies[i]);
-        else
-            free(copies[i]);    /* the field was not in the result: ignore it */
+        } else {                /* the field was not in the result: drop it */
+            struct pardo__blocks *b = pardo__cur_blocks;
+            if (b && b->n && b->v[b->n - 1] == copies[i])
+                b->n--;
+            free(copies[i]);
+        }
     }
     free(copies);
     *cursor = k;
@@ -293,7 +341,9 @@ static void harvest(struct pardo__proc *p, struct worker *w, uint32_t upto)
     uint32_t cursor = 0;
     for (uint32_t j = 0; j < upto; j++) {
         int rc = w->shm->status[j];
+        pardo__cur_blocks = p->ops->blocks ? p->ops->blocks(p->job, w->ids[j]) : NULL;
         take_result(p, w, j, p->ops->dest(p->job, w->ids[j]), &cursor, &rc);
+        pardo__cur_blocks = NULL;
         p->ops->finish(p->job, w->ids[j], rc, NULL);
     }
 }
