@@ -36,7 +36,8 @@ enum {
     CLI_EUSAGE = -100,      /* bad command line; the message is printed */
     CLI_EPIPE = -101,       /* the reader of the output went away */
     CLI_EWRITE = -102,      /* writing the output failed (errno tells why) */
-    CLI_EOPEN = -103        /* the output or a path list cannot be opened */
+    CLI_EOPEN = -103,       /* the output or a path list cannot be opened */
+    CLI_EFATAL = -104       /* the run cannot go on; run_fail() holds why */
 };
 
 /* Per-file failure reasons that are not an errno value (spec section 1.5). */
@@ -109,7 +110,7 @@ void rec_header(struct ebuf *b, enum format fmt, const char *const *names, size_
 
 /* ---- options (opts.c) ----------------------------------------------------- */
 
-enum command { CMD_NONE = 0, CMD_COUNT, CMD_STATS, CMD_WORDS };
+enum command { CMD_NONE = 0, CMD_COUNT, CMD_STATS, CMD_WORDS, CMD_ATTRIBUTE };
 
 struct opts {
     enum command cmd;
@@ -127,6 +128,13 @@ struct opts {
     int    corpus, corpus_only;
     int    isolate;             /* --isolate: worker processes */
     double timeout;             /* --timeout SEC; 0 = none */
+    const char *known;          /* --known LABELS (attribute, words --favorites) */
+    int    mfw;                 /* --mfw N */
+    int    delta;               /* --delta: an enum attrib_delta */
+    int    loo;                 /* --loo */
+    double culling;             /* --culling PERCENT; 0 = off */
+    int    no_pronouns;         /* --no-pronouns */
+    int    favorites;           /* words --favorites K; 0 = off */
     int    help, version, man, debug_rss;
     char **terms;   size_t n_terms;     /* -t pieces, owned */
     const char **paths; size_t n_paths; /* PATH operands (argv strings) */

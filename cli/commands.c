@@ -1,5 +1,6 @@
 /*
- * commands.c - what count, stats and words measure and how their records look.
+ * commands.c - what count, stats and words measure and how their records look
+ * (attribute and words --favorites are in attribute.c).
  *
  * DESIGN
  * Each command is three functions (struct command_ops): its CSV/TSV
@@ -240,10 +241,10 @@ static void words_format(const struct run *r, struct worker *w, const struct ite
         w->rec.oom = 1;
 }
 
-int command_finish(struct run *r, struct ebuf *b)
+static int words_finish(struct run *r, struct ebuf *b)
 {
     const struct opts *o = r->o;
-    if (o->cmd != CMD_WORDS || !o->corpus)
+    if (!o->corpus)
         return 0;
     struct wordtab *sum = wordtab_new();
     uint64_t files = 0;
@@ -270,18 +271,31 @@ int command_finish(struct run *r, struct ebuf *b)
     return rc ? rc : !ok || b->oom ? PARDO_ENOMEM : 0;
 }
 
+int command_finish(struct run *r, struct ebuf *b)
+{
+    return r->cmd->finish ? r->cmd->finish(r, b) : 0;
+}
+
 /* ---- the table -------------------------------------------------------------- */
 
-static const struct command_ops count_ops = { count_columns, count_process, count_format };
-static const struct command_ops stats_ops = { stats_columns, analyze, stats_format };
-static const struct command_ops words_ops = { words_columns, words_process, words_format };
+static const struct command_ops count_ops = {
+    .columns = count_columns, .process = count_process, .format = count_format
+};
+static const struct command_ops stats_ops = {
+    .columns = stats_columns, .process = analyze, .format = stats_format
+};
+static const struct command_ops words_ops = {
+    .columns = words_columns, .process = words_process, .format = words_format,
+    .finish = words_finish
+};
 
-const struct command_ops *command_ops_for(enum command cmd)
+const struct command_ops *command_ops_for(const struct opts *o)
 {
-    switch (cmd) {
-    case CMD_COUNT: return &count_ops;
-    case CMD_STATS: return &stats_ops;
-    case CMD_WORDS: return &words_ops;
-    default:        return NULL;
+    switch (o->cmd) {
+    case CMD_COUNT:     return &count_ops;
+    case CMD_STATS:     return &stats_ops;
+    case CMD_WORDS:     return o->favorites ? attribute_ops(o) : &words_ops;
+    case CMD_ATTRIBUTE: return attribute_ops(o);
+    default:            return NULL;
     }
 }

@@ -22,10 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attrib.h"
 #include "cli.h"
 
 #define BIT(c) (1u << (c))
-#define ALL_CMDS (BIT(CMD_COUNT) | BIT(CMD_STATS) | BIT(CMD_WORDS))
+#define ALL_CMDS (BIT(CMD_COUNT) | BIT(CMD_STATS) | BIT(CMD_WORDS) | BIT(CMD_ATTRIBUTE))
 
 struct opt_def;
 typedef int opt_set_fn(struct opts *o, const struct opt_def *d, const char *arg);
@@ -46,12 +47,14 @@ struct cmd_def {
     const char *name;
     enum command cmd;
     const char *synopsis;       /* after "pardo NAME " */
+    const char *synopsis2;      /* a second form, or NULL */
     const char *help;
     const char *more;           /* for the man page */
 };
 
 static opt_set_fn set_flag, set_int, set_str, set_format, set_encoding,
-                  set_terms, set_list, set_corpus_only, set_seconds;
+                  set_terms, set_list, set_corpus_only, set_seconds, set_delta,
+                  set_percent;
 
 #define F(field) offsetof(struct opts, field)
 
@@ -71,6 +74,52 @@ static const struct opt_def options[] = {
       "for every -j and with --unordered." },
     { 0, "corpus-only", NULL, BIT(CMD_WORDS), set_corpus_only, F(corpus_only), 0, 0,
       "Print only the corpus record", NULL },
+    { 0, "known", "LABELS", BIT(CMD_ATTRIBUTE) | BIT(CMD_WORDS), set_str, F(known), 0, 0,
+      "The known texts: a file of PATH<TAB>LABEL lines",
+      "One known text a line: its path, a tab, its label (the author). A relative "
+      "path is taken from the folder of the LABELS file, not from the current "
+      "folder. Blank lines, lines that start with #, and a first line whose "
+      "first field is \"path\" (a header) are skipped; a CR before the line end "
+      "is dropped. Any other line must have exactly two non-empty fields. A "
+      "malformed line, a path that cannot be read or is listed twice, a known "
+      "text that cannot be read or has no words, or a LABELS file that names "
+      "no text ends pardo with status 2 and a message naming the LABELS file, "
+      "the line and the path: the model depends on every known text. "
+      "The known texts are read like any PATH (the same decoding, boilerplate "
+      "removal, -j, --isolate, --timeout), once each." },
+    { 0, "mfw", "N", BIT(CMD_ATTRIBUTE), set_int, F(mfw), 1, 1000000,
+      "Use the N most frequent words of the known texts (default 100)",
+      "Ties at the N-th word are broken by the bytes of the word. A word whose "
+      "rate is the same in every known text is then dropped, not replaced." },
+    { 0, "delta", "D", BIT(CMD_ATTRIBUTE), set_delta, F(delta), 0, 0,
+      "Distance: burrows (default), cosine or eder",
+      "burrows is the mean over the words of |z_text - z_author|; cosine is "
+      "1 - cos(z_text, z_author), from 0 to 2; eder is Eder's Delta, the sum of "
+      "|z_text - z_author| weighted from about 1 (the most frequent word) down "
+      "to 1/N, as stylo's dist.eder." },
+    { 0, "loo", NULL, BIT(CMD_ATTRIBUTE), set_flag, F(loo), 0, 0,
+      "Attribute each known text with the others (leave-one-out); no PATH",
+      "Each known text in turn is taken out, the words, z-scores and author "
+      "profiles are rebuilt from the others, and it is attributed; an author "
+      "whose only text is taken out is not a candidate for it. The folds run "
+      "on -j threads; the output is the same for every -j." },
+    { 0, "culling", "PERCENT", BIT(CMD_ATTRIBUTE), set_percent, F(culling), 0, 0,
+      "Only words used by at least PERCENT% of the known texts (default 0)",
+      "stylo's culling: applied before the --mfw words are chosen. Off by default, "
+      "as in the spec's method; see doc/accuracy.md for what it changes." },
+    { 0, "no-pronouns", NULL, BIT(CMD_ATTRIBUTE), set_flag, F(no_pronouns), 0, 0,
+      "Never use English personal pronouns as words to compare",
+      "The 31 words of stylo's English list (he, her, i, me, my, she, they, "
+      "thou, you, ...; not it or its). Off by default." },
+    { 0, "favorites", "K", BIT(CMD_WORDS), set_int, F(favorites), 1, 1000000,
+      "Each label's K favourite words (needs --known; no PATH)",
+      "A word qualifies for a label when at least half of the label's texts use "
+      "it, at least once per 100,000 of the label's words, and it is not a name "
+      "(capitalised in 90% or more of its uses inside a sentence, in the label's "
+      "texts). Qualifying words are ranked by ratio = ((count + 1) / (N_label + 1)) "
+      "/ ((other + 1) / (N_other + 1)), where count and N_label are the word's "
+      "uses and all the words in the label's texts, other and N_other the same "
+      "in the other labels' known texts; highest first, ties by the word's bytes." },
     { 'j', "jobs", "N", ALL_CMDS, set_int, F(jobs), -4096, 4096,
       "Worker threads: 0 = every CPU (default), 1 = none",
       "With 1 the files are read in the main thread, one after another. "
@@ -137,24 +186,64 @@ static const struct opt_def options[] = {
 #define N_OPTIONS (sizeof options / sizeof options[0])
 
 static const struct cmd_def commands[] = {
-    { "count", CMD_COUNT, "-t TERM[,TERM...] [OPTIONS] PATH...",
+    { "count", CMD_COUNT, "-t TERM[,TERM...] [OPTIONS] PATH...", NULL,
       "Count letters, words or phrases in each file",
       "One record per file: path, encoding, boilerplate, bad_bytes, bytes, then "
       "counts, an object of term: count in the order the terms were given. "
       "bad_bytes (spec section 4 lists it for stats) is kept in count records too, "
       "so that counts made with --encoding utf-8 over invalid bytes can be told apart." },
-    { "stats", CMD_STATS, "[OPTIONS] PATH...",
+    { "stats", CMD_STATS, "[OPTIONS] PATH...", NULL,
       "Measure each file: words, types, sentences, rates",
       "One record per file: path, bytes, encoding, boilerplate, bad_bytes, words, "
       "nums, types, hapax, ttr, sentences, sentence_mean, sentence_sd, ly_per_10k, "
       "exclam_per_100k. Rates have four decimals and are null (empty in CSV and "
       "TSV) for a file without words." },
     { "words", CMD_WORDS, "[--top K] [--corpus] [OPTIONS] PATH...",
+      "--favorites K --known LABELS [OPTIONS]",
       "List the most frequent words of each file",
       "One record per file: {\"path\": P, \"words\": [[\"the\", 4211], ...]}. "
       "In CSV and TSV a file gives one row per word (path, rank, word, count) "
       "and a file without words one row with empty rank, word and count; the "
-      "corpus rows have an empty path." },
+      "corpus rows have an empty path. "
+      "With --favorites K: one record per label of LABELS, in the byte order of "
+      "the labels, {\"label\": L, \"texts\": T, \"words\": [[WORD, RATIO, COUNT, "
+      "OTHER, IN_TEXTS], ...]}: T is the label's number of texts; for each of its "
+      "K favourite words, the ratio (four decimals), its uses in the label's "
+      "texts, its uses in the other labels' texts, and how many of the label's "
+      "texts use it. In CSV and TSV one row per word: label, texts, rank, word, "
+      "ratio, count, other, in_texts (a label without a qualifying word gives "
+      "one row with empty rank and word fields)." },
+    { "attribute", CMD_ATTRIBUTE,
+      "--known LABELS [--mfw N] [--delta D] [OPTIONS] PATH...",
+      "--loo --known LABELS [--mfw N] [--delta D] [OPTIONS]",
+      "Tell which author of the known texts wrote each file",
+      "Authorship attribution by Burrows' Delta (the project's text "
+      "specification, section 7): the --mfw most frequent words of the known "
+      "texts, their rates turned into z-scores over the known texts, each "
+      "author's profile the mean of its texts' z-scores, and a distance from a "
+      "text to each profile. The known texts and the PATHs are all read on the "
+      "workers; the distances are taken once every file is read. "
+      "One record per PATH file, in input order: {\"path\": P, \"nearest\": L, "
+      "\"distances\": {L: D, ...}}, every author with its distance (four "
+      "decimals), nearest first, equal distances in the byte order of the "
+      "labels. A file without words has \"nearest\": null and no distances "
+      "(its rates are undefined). A PATH that cannot be read gives an error "
+      "record, as in the other commands. In CSV and TSV: path, nearest, one "
+      "column per label in byte order with its distance, error. "
+      "With --loo: one record per known text, in the order of LABELS, "
+      "{\"path\": P, \"label\": L, \"nearest\": M, \"correct\": true, "
+      "\"distances\": {...}} (authors that are no candidate are left out; "
+      "\"nearest\" is null when no author is), then a summary {\"loo\": true, "
+      "\"texts\": N, \"correct\": K, \"accuracy\": K/N, \"labels\": {L: "
+      "{\"texts\": n, \"correct\": k}, ...}}. In CSV and TSV: path, label, "
+      "nearest, correct, texts, accuracy, one column per label; a known text "
+      "leaves texts and accuracy empty, and the summary is one row per label and "
+      "a last row with an empty label for all the texts, each with an empty "
+      "path and nearest, correct and texts as counts. "
+      "The output is the same for every -j, with --unordered and with --isolate: "
+      "the records are written once every file is read. A PATH that is also a "
+      "known text is attributed as it is, by a model that includes it; --loo is "
+      "the fair test." },
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -291,6 +380,32 @@ static int set_encoding(struct opts *o, const struct opt_def *d, const char *arg
     return 0;
 }
 
+static int set_delta(struct opts *o, const struct opt_def *d, const char *arg)
+{
+    (void)d;
+    enum attrib_delta v;
+    if (attrib_delta_parse(arg, &v) != 0) {
+        fprintf(stderr, "pardo: unknown distance '%s' (burrows, cosine or eder)\n", arg);
+        return CLI_EUSAGE;
+    }
+    o->delta = (int)v;
+    return 0;
+}
+
+static int set_percent(struct opts *o, const struct opt_def *d, const char *arg)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    if (errno || end == arg || *end || !(v >= 0 && v <= 100)) {
+        fprintf(stderr, "pardo: --%s wants a percentage from 0 to 100, not '%s'\n",
+                d->long_name, arg);
+        return CLI_EUSAGE;
+    }
+    *(double *)(void *)((char *)o + d->field) = v;
+    return 0;
+}
+
 static int push(void *arrayp, size_t *n, const void *item, size_t size)
 {
     char **array = arrayp;
@@ -421,7 +536,8 @@ static int operand(struct parse *p, const char *word)
     if (o->cmd == CMD_NONE) {
         const struct cmd_def *c = find_command(word);
         if (!c) {
-            fprintf(stderr, "pardo: unknown command '%s' (count, stats or words)\n", word);
+            fprintf(stderr, "pardo: unknown command '%s' (count, stats, words or attribute)\n",
+                    word);
             return CLI_EUSAGE;
         }
         o->cmd = c->cmd;
@@ -429,6 +545,8 @@ static int operand(struct parse *p, const char *word)
     }
     return push(&o->paths, &o->n_paths, &word, sizeof word);
 }
+
+static int check_known(const struct parse *p);
 
 /* What must hold once the whole line is read. */
 static int check(const struct parse *p)
@@ -453,7 +571,38 @@ static int check(const struct parse *p)
         fprintf(stderr, "pardo: count needs -t TERM[,TERM...]\n");
         return CLI_EUSAGE;
     }
-    if (o->n_paths == 0 && o->n_lists == 0) {
+    return check_known(p);
+}
+
+/* attribute and words --favorites: --known, and PATHs only where wanted. */
+static int check_known(const struct parse *p)
+{
+    const struct opts *o = p->o;
+    int paths = o->n_paths || o->n_lists;
+    const char *no_path = NULL;
+    if (o->cmd == CMD_WORDS && o->favorites) {
+        const struct opt_def *top = find_long("top", 3);
+        if (p->seen[top - options] || o->corpus) {
+            fprintf(stderr, "pardo: --favorites goes without --top and --corpus\n");
+            return CLI_EUSAGE;
+        }
+        no_path = "words --favorites reads the texts of --known";
+    } else if (o->cmd == CMD_WORDS && o->known) {
+        fprintf(stderr, "pardo: --known goes with words --favorites K\n");
+        return CLI_EUSAGE;
+    } else if (o->cmd == CMD_ATTRIBUTE && o->loo) {
+        no_path = "--loo attributes the texts of --known";
+    }
+    if ((o->cmd == CMD_ATTRIBUTE || o->favorites) && !o->known) {
+        fprintf(stderr, "pardo: %s needs --known LABELS\n",
+                o->favorites ? "words --favorites" : "attribute");
+        return CLI_EUSAGE;
+    }
+    if (no_path && paths) {
+        fprintf(stderr, "pardo: %s; it takes no PATH\n", no_path);
+        return CLI_EUSAGE;
+    }
+    if (!no_path && !paths) {
         fprintf(stderr, "pardo: no PATH given (- reads paths from standard input)\n");
         return CLI_EUSAGE;
     }
@@ -462,7 +611,8 @@ static int check(const struct parse *p)
 
 int opts_parse(struct opts *o, int argc, char **argv)
 {
-    *o = (struct opts){ .top = 20, .encoding = TEXT_ENC_AUTO, .format = FMT_JSONL };
+    *o = (struct opts){ .top = 20, .mfw = 100, .delta = ATTRIB_BURROWS,
+                        .encoding = TEXT_ENC_AUTO, .format = FMT_JSONL };
     struct parse p = { .o = o, .argc = argc, .argv = argv };
     int only_operands = 0;
     for (p.i = 1; p.i < argc; p.i++) {
@@ -508,8 +658,11 @@ static int option_label(const struct opt_def *d, char *buf, size_t size)
 void opts_usage(FILE *to)
 {
     fprintf(to, "usage: pardo COMMAND [OPTIONS] PATH...\n");
-    for (size_t i = 0; i < N_COMMANDS; i++)
+    for (size_t i = 0; i < N_COMMANDS; i++) {
         fprintf(to, "       pardo %s %s\n", commands[i].name, commands[i].synopsis);
+        if (commands[i].synopsis2)
+            fprintf(to, "       pardo %s %s\n", commands[i].name, commands[i].synopsis2);
+    }
     fprintf(to, "Try 'pardo --help' for more.\n");
 }
 
@@ -518,9 +671,12 @@ void opts_help(const struct opts *o, FILE *to)
     fprintf(to, "pardo %s - count, measure and compare texts in parallel\n\n", PARDO_VERSION);
     fprintf(to, "Usage:\n");
     for (size_t i = 0; i < N_COMMANDS; i++)
-        if (o->cmd == CMD_NONE || o->cmd == commands[i].cmd)
-            fprintf(to, "  pardo %s %s\n      %s.\n", commands[i].name, commands[i].synopsis,
-                    commands[i].help);
+        if (o->cmd == CMD_NONE || o->cmd == commands[i].cmd) {
+            fprintf(to, "  pardo %s %s\n", commands[i].name, commands[i].synopsis);
+            if (commands[i].synopsis2)
+                fprintf(to, "  pardo %s %s\n", commands[i].name, commands[i].synopsis2);
+            fprintf(to, "      %s.\n", commands[i].help);
+        }
     fprintf(to, "\nPATH is a file or a directory (walked recursively, in name order);\n"
                 "- reads file paths from standard input.\n\nOptions:\n");
     for (size_t i = 0; i < N_OPTIONS; i++) {
@@ -599,6 +755,11 @@ void opts_man(FILE *to)
         fprintf(to, "%s\\fBpardo %s\\fR ", i ? ".br\n" : "", commands[i].name);
         roff(to, commands[i].synopsis);
         fputc('\n', to);
+        if (commands[i].synopsis2) {
+            fprintf(to, ".br\n\\fBpardo %s\\fR ", commands[i].name);
+            roff(to, commands[i].synopsis2);
+            fputc('\n', to);
+        }
     }
     fprintf(to, ".SH DESCRIPTION\n");
     roff(to, "pardo reads text files in parallel (one file per worker thread) and "

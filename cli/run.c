@@ -24,6 +24,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -196,7 +197,8 @@ static int stage_output(void *arg, const void *in_, void *out_)
     if (out->err)
         return 0;
     w->rec.len = 0;
-    r->cmd->format(r, w, in, out);
+    if (r->cmd->format)
+        r->cmd->format(r, w, in, out);
     if (w->rec.oom) {
         w->rec.oom = 0;
         return PARDO_ENOMEM;
@@ -253,6 +255,22 @@ int words_unpack_into(struct wordtab *t, const struct packed_words *p)
     return 0;
 }
 
+int run_fail(struct run *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    r->msg.len = 0;
+    if (n < 0 || ebuf_reserve(&r->msg, (size_t)n + 1) != 0)
+        return PARDO_ENOMEM;
+    va_start(ap, fmt);
+    vsnprintf(r->msg.data, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    r->msg.len = (size_t)n;
+    return CLI_EFATAL;
+}
+
 /* The error record of a file, formatted by the main thread (a worker that
  * crashed cannot). */
 static void error_record(const struct run *r, struct ebuf *b, const struct job *j,
@@ -300,6 +318,8 @@ struct engine {
     pardo_pool *pool;
     pardo_pipeline *pl;
     struct census *census;      /* counts ahead when a progress bar is drawn */
+    size_t next_first;          /* of run.first_paths */
+    size_t seq;                 /* files handed out */
     struct job *free_jobs, *all_jobs;
     struct item_in in;          /* the result being taken (4 KiB: not on the stack) */
     struct ebuf errbuf;         /* error records */
@@ -338,12 +358,20 @@ static int next_file(void *gen, void *item)
     struct job *j = job_take(e);
     if (!j)
         return PARDO_ENOMEM;
-    int err;
-    int rc = walk_next(e->walk, &j->path, &err);
+    int err = 0, rc = 1;
+    if (e->next_first < e->run.n_first) {
+        const char *p = e->run.first_paths[e->next_first++];
+        ebuf_set(&j->path, p, strlen(p));
+        if (j->path.oom)
+            rc = PARDO_ENOMEM;
+    } else {
+        rc = walk_next(e->walk, &j->path, &err);
+    }
     if (rc != 1) {
         job_give(e, j);
         return rc;
     }
+    j->seq = e->seq++;
     in->job = j;
     in->err = err;
     if (j->path.len < sizeof in->path) {
@@ -377,7 +405,7 @@ static int setup(struct engine *e, const struct opts *o)
 {
     struct run *r = &e->run;
     r->o = o;
-    r->cmd = command_ops_for(o->cmd);
+    r->cmd = command_ops_for(o);
     pthread_mutex_init(&r->lock, NULL);
     /* Worker processes keep nothing: their files' words come back whole. */
     r->pack_words = o->isolate && o->corpus;
@@ -388,10 +416,12 @@ static int setup(struct engine *e, const struct opts *o)
         if (rc)
             return rc;
     }
-    const char **cols;
-    size_t n;
-    int rc = r->cmd->columns(r, &cols, &n);
+    int rc = r->cmd->setup ? r->cmd->setup(r) : 0;
     if (rc)
+        return rc;
+    const char **cols = NULL;
+    size_t n = 0;
+    if (r->cmd->columns && (rc = r->cmd->columns(r, &cols, &n)) != 0)
         return rc;
     r->cols = malloc((n + 2) * sizeof *r->cols);
     if (!r->cols) {
@@ -399,7 +429,8 @@ static int setup(struct engine *e, const struct opts *o)
         return PARDO_ENOMEM;
     }
     r->cols[0] = "path";
-    memcpy(r->cols + 1, cols, n * sizeof *cols);
+    if (n)
+        memcpy(r->cols + 1, cols, n * sizeof *cols);
     r->cols[n + 1] = "error";
     r->ncols = n + 2;
     free(cols);
@@ -433,6 +464,9 @@ static void teardown(struct engine *e)
         next = w->next;
         worker_free(w);
     }
+    if (r->cmd && r->cmd->free)
+        r->cmd->free(r);
+    ebuf_free(&r->msg);
     text_terms_free(r->terms);
     wordtab_free(r->corpus);
     free(r->cols);
@@ -444,7 +478,7 @@ static int write_header(struct engine *e)
 {
     struct ebuf b = { 0 };
     const struct opts *o = e->run.o;
-    if (o->format == FMT_JSONL)
+    if (o->format == FMT_JSONL || e->run.cmd->take)   /* take: finish writes it */
         return 0;
     if (o->cmd == CMD_WORDS) {
         static const char *const cols[] = { "path", "rank", "word", "count", "error" };
@@ -470,7 +504,15 @@ static int take_one(struct engine *e, struct job *j, struct item_out *out, int s
         why = failure_reason(r, f, buf, sizeof buf);
     else if (out->err)
         why = cli_file_reason(out->err, buf, sizeof buf);
-    if (why) {
+    if (r->cmd->take) {
+        rc = r->cmd->take(r, j, why ? NULL : out, why);
+        if (rc)
+            return rc;
+        if (why) {
+            progress_clear(&e->prog);
+            fprintf(stderr, "pardo: %s: %s\n", j->path.data, why);
+        }
+    } else if (why) {
         progress_clear(&e->prog);
         fprintf(stderr, "pardo: %s: %s\n", j->path.data, why);
         e->errbuf.len = 0;
@@ -487,8 +529,10 @@ static int take_one(struct engine *e, struct job *j, struct item_out *out, int s
         if (rc == 0 && out->rec_len)
             rc = output_write(e->out, out->rec, out->rec_len);
     }
-    progress_file(&e->prog, why ? 0 : out->bytes, why != NULL,
-                  walk_done(e->walk) ? walk_count(e->walk) : census_total(e->census));
+    size_t total = walk_done(e->walk) ? walk_count(e->walk) : census_total(e->census);
+    if (total || walk_done(e->walk))
+        total += r->n_first;
+    progress_file(&e->prog, why ? 0 : out->bytes, why != NULL, total);
     return rc;
 }
 
@@ -533,9 +577,11 @@ static int process_all(struct engine *e)
 {
     const struct opts *o = e->run.o;
     pardo_iter *it;
+    /* A command that takes the files' words adds them up in input order. */
+    int unordered = o->unordered && !e->run.cmd->take;
     int rc = pardo_imap(&it, e->pool, pardo_pipeline_fn, e->pl, next_file, e,
                         sizeof(struct item_in), sizeof(struct item_out),
-                        o->unordered ? PARDO_UNORDERED : PARDO_ORDERED);
+                        unordered ? PARDO_UNORDERED : PARDO_ORDERED);
     if (rc)
         return rc;
     rc = take_results(e, it);
@@ -612,6 +658,11 @@ static int report(struct engine *e, int rc)
     int caught = signals_caught();
     if (rc == CLI_EPIPE)
         return EXIT_ALL_OK;
+    if (rc == CLI_EFATAL) {
+        progress_clear(&e->prog);
+        fprintf(stderr, "pardo: %s\n", e->run.msg.data);
+        return EXIT_FATAL;
+    }
     if (rc == CLI_EWRITE || rc == CLI_EOPEN) {
         progress_clear(&e->prog);
         if (rc == CLI_EWRITE)
@@ -638,6 +689,7 @@ int cli_run(const struct opts *o)
     struct engine e;
     memset(&e, 0, sizeof e);
     int workers = pardo_cpu_count(o->jobs);
+    e.run.nworkers = workers;
     progress_init(&e.prog, o->quiet, workers);
     int rc = setup(&e, o);
     if (rc == 0)

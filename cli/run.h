@@ -10,6 +10,13 @@
  * word table) is made with pardo_result_alloc: the same code works with
  * threads and with worker processes (--isolate).
  *
+ * A command that needs every file's words in the main thread (attribute,
+ * words --favorites) sets run->pack_words in its setup hook and takes each
+ * file's result with its take hook, in input order: such a run is always
+ * ordered, whatever --unordered says, so that what it adds up does not
+ * depend on -j.  Files named before the PATHs (the known texts of a LABELS
+ * file) are run->first_paths; the generator hands them out first.
+ *
  * Each worker thread owns one struct worker (found through a _Thread_local
  * pointer and listed in the run for the final merge and free): the file's
  * bytes, the cleaning scratch buffer, the word tables and the term counts,
@@ -28,6 +35,7 @@
 struct job {
     struct job *next_free;      /* main thread only */
     struct job *next_all;       /* every job, for the final free */
+    size_t seq;                 /* the file's number in the run: 0, 1, 2... */
     struct ebuf path;           /* NUL-terminated */
 };
 
@@ -82,14 +90,29 @@ struct worker {
 struct run;
 
 struct command_ops {
-    /* Column names of a CSV/TSV row, after "path" and before "error". */
+    /* Column names of a CSV/TSV row, after "path" and before "error".
+     * NULL: the command writes its own header (with take). */
     int  (*columns)(const struct run *r, const char ***names, size_t *n);
     /* The process stage: measure w->clean's body. */
     int  (*process)(const struct run *r, struct worker *w);
     /* The output stage for a file read without error: its record(s) into
-     * w->rec. */
+     * w->rec.  NULL: no record per file. */
     void (*format)(const struct run *r, struct worker *w, const struct item_in *in,
                    const struct item_out *out);
+    /* Optional hooks; NULL for none. */
+    /* Before the run, in the main thread: may set pack_words, first_paths
+     * and state.  0, PARDO_ENOMEM or CLI_EFATAL (run_fail). */
+    int  (*setup)(struct run *r);
+    /* Each file's result, in input order, in the main thread, instead of
+     * writing a record: out is NULL and why the reason when the file
+     * failed.  out->words is the caller's, freed after the call.  0, or an
+     * error that ends the run (CLI_EFATAL with run_fail, PARDO_ENOMEM). */
+    int  (*take)(struct run *r, const struct job *j, const struct item_out *out,
+                 const char *why);
+    /* After the files: the last records (all of them, with take) into b.
+     * 0, PARDO_ENOMEM or CLI_EFATAL. */
+    int  (*finish)(struct run *r, struct ebuf *b);
+    void (*free)(struct run *r);        /* the state; at the end of every run */
 };
 
 struct run {
@@ -103,7 +126,16 @@ struct run {
     int pack_words;             /* workers return each file's words */
     struct wordtab *corpus;     /* words --corpus from packed words (main thread) */
     uint64_t corpus_files;
+    int nworkers;               /* pardo_cpu_count(o->jobs) */
+    const char *const *first_paths;     /* files before the PATHs; the command's */
+    size_t n_first;
+    void *state;                /* the command's own, freed by its free hook */
+    struct ebuf msg;            /* why the run failed, for CLI_EFATAL */
 };
+
+/* Keeps the message of a fatal error (printed at the end as "pardo: MSG")
+ * and returns CLI_EFATAL, or PARDO_ENOMEM when it cannot be kept. */
+int run_fail(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Packs t (after text_analyze) into a pardo_result_alloc block at *out.
  * 0 or PARDO_ENOMEM. */
@@ -111,9 +143,13 @@ int words_pack(struct wordtab *t, uint64_t total, struct packed_words **out);
 /* Adds a packed table to t.  0 or PARDO_ENOMEM. */
 int words_unpack_into(struct wordtab *t, const struct packed_words *p);
 
-const struct command_ops *command_ops_for(enum command cmd);
-/* After the files: the corpus record of words --corpus into b (else
- * nothing).  0 or PARDO_ENOMEM. */
+/* The command that o asks for (count, stats, words, words --favorites,
+ * attribute). */
+const struct command_ops *command_ops_for(const struct opts *o);
+/* attribute.c's: attribute, or words --favorites. */
+const struct command_ops *attribute_ops(const struct opts *o);
+/* After the files: the command's finish hook into b, if any (words
+ * --corpus: the corpus record).  0, PARDO_ENOMEM or CLI_EFATAL. */
 int command_finish(struct run *r, struct ebuf *b);
 
 #endif

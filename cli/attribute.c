@@ -1,0 +1,661 @@
+/*
+ * attribute.c - pardo attribute and pardo words --favorites: the texts of a
+ * LABELS file (and the PATHs) read by the run, then attrib.c on their words.
+ *
+ * DESIGN
+ * The setup hook reads the LABELS file in the main thread before any text
+ * is read: every line is checked and every path resolved against the
+ * LABELS file's folder and stat()ed, so that a typo ends the run at once
+ * with the file, the line and the path.  The known texts become the run's
+ * first_paths: they are files 0 .. known-1 of the run, the PATHs come after.
+ *
+ * Workers read and count each file as in every other command and give its
+ * word table back (run->pack_words).  The take hook adds each table to an
+ * attribution corpus; a run with a take hook is always ordered, so text i
+ * of the corpus is file i of the run, and every sum the module takes runs
+ * in the same order for every -j, --unordered and --isolate.  The corpus
+ * copies the words, so no table outlives its call.
+ *
+ * The finish hook freezes the corpus and writes every record at once: the
+ * PATHs' attributions, the leave-one-out folds, or each label's favourite
+ * words.  The folds run on a thread pool of their own (also with --isolate:
+ * they read the main process's corpus, and they are no file that could
+ * crash); attrib_loo_text() is exact and thread-safe, so the records are the
+ * same bits for every -j.
+ *
+ * Ownership: everything here hangs from struct attr (run->state), freed by
+ * the free hook at the end of every run, finished or not.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "attrib.h"
+#include "run.h"
+
+struct known {
+    char  *path;                /* as opened: resolved against the LABELS folder */
+    char  *label;
+    size_t line;                /* in the LABELS file */
+    dev_t  dev;
+    ino_t  ino;
+};
+
+struct unknown {
+    char  *path;
+    char  *why;                 /* the file's error, or NULL */
+    size_t text;                /* its corpus text, when read */
+};
+
+struct attr {
+    struct known *known;        /* in LABELS order: corpus texts 0 .. nknown-1 */
+    size_t nknown, kcap;
+    const char **paths;         /* the known texts' paths: run->first_paths */
+    struct unknown *unk;        /* the PATHs, in input order */
+    size_t nunk, ucap;
+    struct attrib_corpus *corpus;
+    struct attrib_options opt;
+    struct word_entry *ents;    /* attrib_corpus_add's input, reused */
+    size_t ecap;
+    double *dist;               /* one per label: a record's distances (CSV) */
+};
+
+/* Makes room for `need` items of `size` bytes in *p.  0 or PARDO_ENOMEM. */
+static int grow(void *p, size_t *cap, size_t need, size_t size)
+{
+    void **array = p;
+    if (need <= *cap)
+        return 0;
+    size_t n = *cap ? *cap : 16;
+    while (n < need)
+        n *= 2;
+    void *q = realloc(*array, n * size);
+    if (!q)
+        return PARDO_ENOMEM;
+    *array = q;
+    *cap = n;
+    return 0;
+}
+
+/* ---- the LABELS file ---------------------------------------------------------- */
+
+/* A path of a LABELS line: absolute, or taken from the LABELS file's folder.
+ * NULL when out of memory. */
+static char *resolve(const char *labels, const char *path)
+{
+    const char *slash = strrchr(labels, '/');
+    size_t dir = path[0] == '/' || !slash ? 0 : (size_t)(slash - labels) + 1;
+    size_t len = strlen(path);
+    char *s = malloc(dir + len + 1);
+    if (s) {
+        memcpy(s, labels, dir);
+        memcpy(s + dir, path, len + 1);
+    }
+    return s;
+}
+
+enum { LINE_BAD = -1, LINE_SKIP = 0, LINE_TEXT = 1, LINE_HEADER = 2 };
+
+/* One line of len bytes (its LF removed).  For LINE_TEXT, *path and *label
+ * point into line, which is cut at the tab.  `first`: no line with content
+ * came before, so "path<TAB>..." is the header. */
+static int parse_line(char *line, size_t len, int first, char **path, char **label)
+{
+    if (len && line[len - 1] == '\r')
+        line[--len] = '\0';
+    if (strlen(line) != len)
+        return LINE_BAD;                /* a NUL byte */
+    if (strspn(line, " \t") == len || line[0] == '#')
+        return LINE_SKIP;
+    char *tab = strchr(line, '\t');
+    if (first && strncmp(line, "path", 4) == 0 && (line[4] == '\t' || line[4] == '\0'))
+        return LINE_HEADER;
+    if (!tab || tab == line || !tab[1] || strchr(tab + 1, '\t'))
+        return LINE_BAD;
+    *tab = '\0';
+    *path = line;
+    *label = tab + 1;
+    return LINE_TEXT;
+}
+
+/* Checks and keeps one known text.  0, PARDO_ENOMEM or CLI_EFATAL. */
+static int known_add(struct run *r, struct attr *a, size_t line, const char *path,
+                     const char *label)
+{
+    const char *file = r->o->known;
+    char *full = resolve(file, path);
+    if (!full)
+        return PARDO_ENOMEM;
+    struct stat st;
+    char buf[128];
+    int err = 0;
+    if (stat(full, &st) != 0)
+        err = errno;
+    else if (S_ISDIR(st.st_mode))
+        err = EISDIR;
+    else if (!S_ISREG(st.st_mode))
+        err = FILE_ENOTREG;
+    int rc = 0;
+    if (err)
+        rc = run_fail(r, "%s:%zu: %s: %s", file, line, full,
+                      cli_file_reason(err, buf, sizeof buf));
+    for (size_t i = 0; i < a->nknown && rc == 0; i++)
+        if (a->known[i].dev == st.st_dev && a->known[i].ino == st.st_ino)
+            rc = run_fail(r, "%s:%zu: %s: listed twice (first on line %zu)", file, line,
+                          full, a->known[i].line);
+    if (rc == 0)
+        rc = grow(&a->known, &a->kcap, a->nknown + 1, sizeof *a->known);
+    char *lab = rc == 0 ? strdup(label) : NULL;
+    if (rc == 0 && !lab)
+        rc = PARDO_ENOMEM;
+    if (rc) {
+        free(full);
+        return rc;
+    }
+    a->known[a->nknown++] = (struct known){ full, lab, line, st.st_dev, st.st_ino };
+    return 0;
+}
+
+/* Reads the LABELS file o->known into a->known.  0, PARDO_ENOMEM or
+ * CLI_EFATAL (the message names the file and the line). */
+static int labels_load(struct run *r, struct attr *a)
+{
+    const char *file = r->o->known;
+    FILE *f = fopen(file, "r");
+    if (!f)
+        return run_fail(r, "%s: %s", file, strerror(errno));
+    char *line = NULL;
+    size_t cap = 0, lineno = 0;
+    int rc = 0, content = 0;
+    ssize_t n;
+    errno = 0;
+    while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
+        size_t len = (size_t)n;
+        lineno++;
+        if (len && line[len - 1] == '\n')
+            line[--len] = '\0';
+        char *path, *label;
+        int kind = parse_line(line, len, !content, &path, &label);
+        if (kind == LINE_BAD)
+            rc = run_fail(r, "%s:%zu: expected PATH<TAB>LABEL", file, lineno);
+        else if (kind == LINE_TEXT)
+            rc = known_add(r, a, lineno, path, label);
+        content |= kind != LINE_SKIP;
+    }
+    if (rc == 0 && ferror(f))
+        rc = run_fail(r, "%s: %s", file, strerror(errno ? errno : EIO));
+    free(line);
+    fclose(f);
+    if (rc == 0 && a->nknown == 0)
+        rc = run_fail(r, "%s: no PATH<TAB>LABEL line", file);
+    return rc;
+}
+
+/* ---- the run's hooks ---------------------------------------------------------- */
+
+static int attr_setup(struct run *r)
+{
+    const struct opts *o = r->o;
+    struct attr *a = calloc(1, sizeof *a);
+    if (!a)
+        return PARDO_ENOMEM;
+    r->state = a;
+    r->pack_words = 1;
+    attrib_options_init(&a->opt);
+    a->opt.mfw = (size_t)o->mfw;
+    a->opt.delta = (enum attrib_delta)o->delta;
+    a->opt.culling = o->culling;
+    a->opt.no_pronouns = o->no_pronouns;
+    int rc = labels_load(r, a);
+    if (rc == 0)
+        rc = attrib_corpus_new(&a->corpus);
+    if (rc)
+        return rc;
+    if (!(a->paths = malloc(a->nknown * sizeof *a->paths)))
+        return PARDO_ENOMEM;
+    for (size_t i = 0; i < a->nknown; i++)
+        a->paths[i] = a->known[i].path;
+    r->first_paths = a->paths;
+    r->n_first = a->nknown;
+    return 0;
+}
+
+static int attr_process(const struct run *r, struct worker *w)
+{
+    (void)r;
+    return text_analyze(w->clean.body, w->clean.body_len, w->words, &w->st);
+}
+
+/* Adds a file's packed words (NULL: none) as a text.  0, PARDO_ENOMEM,
+ * PARDO_EINVAL (a known text without words). */
+static int add_text(struct attr *a, const char *label, const struct packed_words *p,
+                    size_t *index)
+{
+    size_t n = p ? p->n : 0;
+    if (grow(&a->ents, &a->ecap, n, sizeof *a->ents))
+        return PARDO_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        const struct packed_word *w = &p->w[i];
+        a->ents[i] = (struct word_entry){ (const char *)p + w->off, w->len, w->count,
+                                          w->inner, w->inner_caps };
+    }
+    return attrib_corpus_add(a->corpus, label, a->ents, n, p ? p->total : 0, index);
+}
+
+/* A known text that fails, or has no words, ends the run: the model would
+ * silently change without it. */
+static int take_known(struct run *r, struct attr *a, const struct known *k,
+                      const struct item_out *out, const char *why)
+{
+    const char *file = r->o->known;
+    if (why)
+        return run_fail(r, "%s:%zu: %s: %s", file, k->line, k->path, why);
+    if (!out->words || out->words->total == 0)
+        return run_fail(r, "%s:%zu: %s: no words (a known text needs words)", file,
+                        k->line, k->path);
+    int rc = add_text(a, k->label, out->words, NULL);
+    if (rc == PARDO_EINVAL)
+        return run_fail(r, "%s:%zu: %s: its word counts do not add up", file, k->line,
+                        k->path);
+    return rc;
+}
+
+static int take_unknown(struct attr *a, const struct job *j, const struct item_out *out,
+                        const char *why)
+{
+    if (grow(&a->unk, &a->ucap, a->nunk + 1, sizeof *a->unk))
+        return PARDO_ENOMEM;
+    struct unknown u = { strdup(j->path.data), why ? strdup(why) : NULL, ATTRIB_NONE };
+    int rc = !u.path || (why && !u.why) ? PARDO_ENOMEM : 0;
+    if (rc == 0 && !why)
+        rc = add_text(a, NULL, out->words, &u.text);
+    if (rc) {
+        free(u.path);
+        free(u.why);
+        return rc;
+    }
+    a->unk[a->nunk++] = u;
+    return 0;
+}
+
+static int attr_take(struct run *r, const struct job *j, const struct item_out *out,
+                     const char *why)
+{
+    struct attr *a = r->state;
+    if (j->seq < a->nknown)
+        return take_known(r, a, &a->known[j->seq], out, why);
+    return take_unknown(a, j, out, why);
+}
+
+/* ---- records ------------------------------------------------------------------ */
+
+/* CSV/TSV: the header row, then one column per label. */
+static void header(struct ebuf *b, enum format fmt, const char *const *head, size_t n,
+                   const struct attrib_corpus *c, const char *last)
+{
+    struct rec rec;
+    if (fmt == FMT_JSONL)
+        return;
+    rec_begin(&rec, b, fmt);
+    for (size_t i = 0; i < n; i++)
+        rec_cstr(&rec, "", head[i]);
+    for (size_t l = 0; l < attrib_corpus_labels(c); l++)
+        rec_cstr(&rec, "", attrib_corpus_label(c, l));
+    if (last)
+        rec_cstr(&rec, "", last);
+    rec_end(&rec);
+}
+
+static void label_field(struct rec *rec, const char *key, const struct attrib_corpus *c,
+                        size_t label)
+{
+    if (label == ATTRIB_NONE)
+        rec_null(rec, key);
+    else
+        rec_cstr(rec, key, attrib_corpus_label(c, label));
+}
+
+/* A result's distances: in JSON an object, nearest first; in CSV/TSV one
+ * column per label in byte order, empty for a label that is no candidate
+ * (res NULL: all empty). */
+static void distances(struct rec *rec, struct attr *a, const struct attrib_result *res)
+{
+    const struct attrib_corpus *c = a->corpus;
+    size_t nl = attrib_corpus_labels(c);
+    if (rec->fmt == FMT_JSONL) {
+        rec_obj_begin(rec, "distances");
+        for (size_t i = 0; res && i < res->nscores; i++)
+            rec_rate(rec, attrib_corpus_label(c, res->scores[i].label),
+                     res->scores[i].distance, 1);
+        rec_obj_end(rec);
+        return;
+    }
+    for (size_t l = 0; l < nl; l++)
+        a->dist[l] = NAN;
+    for (size_t i = 0; res && i < res->nscores; i++)
+        a->dist[res->scores[i].label] = res->scores[i].distance;
+    for (size_t l = 0; l < nl; l++)
+        rec_rate(rec, "", a->dist[l], !isnan(a->dist[l]));
+}
+
+/* An unknown PATH: its attribution, "nearest": null without words, or its
+ * error. */
+static int unknown_record(struct ebuf *b, enum format fmt, struct attr *a,
+                          const struct attrib_model *m, const struct unknown *u)
+{
+    struct attrib_result res = { 0 };
+    int words = !u->why && attrib_corpus_text_words(a->corpus, u->text) > 0;
+    if (words) {
+        int rc = attrib_model_classify(m, u->text, &res);
+        if (rc)
+            return rc;
+    }
+    struct rec rec;
+    rec_begin(&rec, b, fmt);
+    rec_cstr(&rec, "path", u->path);
+    if (u->why && fmt == FMT_JSONL) {
+        rec_cstr(&rec, "error", u->why);
+    } else {
+        label_field(&rec, "nearest", a->corpus, words ? res.nearest : ATTRIB_NONE);
+        distances(&rec, a, words ? &res : NULL);
+        if (fmt != FMT_JSONL)
+            rec_cstr(&rec, "error", u->why ? u->why : "");
+    }
+    rec_end(&rec);
+    attrib_result_free(&res);
+    return 0;
+}
+
+static int write_unknowns(struct run *r, struct attr *a, struct ebuf *b)
+{
+    static const char *const head[] = { "path", "nearest" };
+    enum format fmt = r->o->format;
+    struct attrib_model *m;
+    int rc = attrib_model_new(&m, a->corpus, &a->opt, ATTRIB_NONE);
+    if (rc)
+        return rc;
+    header(b, fmt, head, 2, a->corpus, "error");
+    for (size_t i = 0; i < a->nunk && rc == 0; i++)
+        rc = unknown_record(b, fmt, a, m, &a->unk[i]);
+    attrib_model_free(m);
+    return rc;
+}
+
+/* ---- leave-one-out ------------------------------------------------------------ */
+
+struct folds {
+    const struct attrib_corpus *c;
+    const struct attrib_options *opt;
+};
+
+static int fold(void *arg, const void *in, void *out)
+{
+    const struct folds *f = arg;
+    return attrib_loo_text(f->c, f->opt, *(const size_t *)in, out);
+}
+
+/* Every fold, res[i] for known text i, on a pool of r->nworkers threads.
+ * res must be zeroed (a fold that does not run leaves it so).  0 or the
+ * first fold's error. */
+static int run_folds(const struct run *r, struct attr *a, struct attrib_result *res,
+                     size_t n)
+{
+    size_t *texts = malloc(n * sizeof *texts);
+    int *status = malloc(n * sizeof *status);
+    pardo_pool *pool = NULL;
+    int rc = texts && status ? 0 : PARDO_ENOMEM;
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        texts[i] = i;
+    if (rc == 0 && r->nworkers > 1 && n > 1) {
+        pardo_options po = { .workers = r->nworkers };
+        signals_block(1);               /* only the main thread takes them */
+        rc = pardo_pool_open(&pool, &po);
+        signals_block(0);
+    }
+    struct folds f = { a->corpus, &a->opt };
+    if (rc == 0)
+        rc = pardo_map(pool, fold, &f, texts, sizeof *texts, res, sizeof *res, n, status);
+    for (size_t i = 0; rc == PARDO_EITEM && i < n; i++)
+        if (status[i])
+            rc = status[i];
+    pardo_pool_free(pool);
+    free(texts);
+    free(status);
+    return rc;
+}
+
+static void loo_record(struct ebuf *b, enum format fmt, struct attr *a,
+                       const struct attrib_result *res)
+{
+    const struct attrib_corpus *c = a->corpus;
+    struct rec rec;
+    rec_begin(&rec, b, fmt);
+    rec_cstr(&rec, "path", a->known[res->text].path);
+    label_field(&rec, "label", c, res->label);
+    label_field(&rec, "nearest", c, res->nearest);
+    rec_bool(&rec, "correct", res->nearest != ATTRIB_NONE && res->nearest == res->label);
+    if (fmt != FMT_JSONL) {
+        rec_null(&rec, "texts");
+        rec_null(&rec, "accuracy");
+    }
+    distances(&rec, a, res);
+    rec_end(&rec);
+}
+
+static double ratio(const struct attrib_tally *t)
+{
+    return t->texts ? (double)t->correct / (double)t->texts : 0;
+}
+
+/* CSV/TSV: one summary row, with an empty path and nearest. */
+static void summary_row(struct ebuf *b, enum format fmt, const struct attrib_corpus *c,
+                        const char *label, const struct attrib_tally *t)
+{
+    struct rec rec;
+    rec_begin(&rec, b, fmt);
+    rec_null(&rec, "path");
+    rec_cstr(&rec, "label", label);
+    rec_null(&rec, "nearest");
+    rec_u64(&rec, "correct", t->correct);
+    rec_u64(&rec, "texts", t->texts);
+    rec_rate(&rec, "accuracy", ratio(t), 1);
+    for (size_t l = 0; l < attrib_corpus_labels(c); l++)
+        rec_null(&rec, "");
+    rec_end(&rec);
+}
+
+static void loo_summary(struct ebuf *b, enum format fmt, const struct attrib_corpus *c,
+                        const struct attrib_summary *s)
+{
+    if (fmt != FMT_JSONL) {
+        for (size_t l = 0; l < s->nlabels; l++)
+            summary_row(b, fmt, c, attrib_corpus_label(c, l), &s->labels[l]);
+        summary_row(b, fmt, c, "", &s->all);
+        return;
+    }
+    struct rec rec;
+    rec_begin(&rec, b, fmt);
+    rec_bool(&rec, "loo", 1);
+    rec_u64(&rec, "texts", s->all.texts);
+    rec_u64(&rec, "correct", s->all.correct);
+    rec_rate(&rec, "accuracy", s->accuracy, 1);
+    rec_obj_begin(&rec, "labels");
+    for (size_t l = 0; l < s->nlabels; l++) {
+        rec_obj_begin(&rec, attrib_corpus_label(c, l));
+        rec_u64(&rec, "texts", s->labels[l].texts);
+        rec_u64(&rec, "correct", s->labels[l].correct);
+        rec_obj_end(&rec);
+    }
+    rec_obj_end(&rec);
+    rec_end(&rec);
+}
+
+static int write_loo(struct run *r, struct attr *a, struct ebuf *b)
+{
+    static const char *const head[] = { "path", "label", "nearest", "correct", "texts",
+                                        "accuracy" };
+    enum format fmt = r->o->format;
+    size_t n = a->nknown;
+    struct attrib_result *res = calloc(n, sizeof *res);
+    struct attrib_summary sum = { 0 };
+    int rc = res ? run_folds(r, a, res, n) : PARDO_ENOMEM;
+    if (rc == 0)
+        rc = attrib_summarize(a->corpus, res, n, &sum);
+    if (rc == 0) {
+        header(b, fmt, head, 6, a->corpus, NULL);
+        for (size_t i = 0; i < n; i++)
+            loo_record(b, fmt, a, &res[i]);
+        loo_summary(b, fmt, a->corpus, &sum);
+    }
+    if (res)
+        attrib_results_free(res, n);
+    attrib_summary_free(&sum);
+    return rc;
+}
+
+/* ---- favourite words ------------------------------------------------------------ */
+
+static void put_fixed(struct ebuf *b, double v)
+{
+    char tmp[64];
+    int n = snprintf(tmp, sizeof tmp, "%.4f", v);
+    ebuf_put(b, tmp, n > 0 && (size_t)n < sizeof tmp ? (size_t)n : 0);
+}
+
+static void favorites_record(struct ebuf *b, enum format fmt, const char *label,
+                             size_t texts, const struct attrib_favorite *fav, size_t n)
+{
+    if (fmt == FMT_JSONL) {
+        struct rec rec;
+        rec_begin(&rec, b, fmt);
+        rec_cstr(&rec, "label", label);
+        rec_u64(&rec, "texts", texts);
+        ebuf_puts(b, ",\"words\":[");
+        for (size_t i = 0; i < n; i++) {
+            ebuf_puts(b, i ? ",[" : "[");
+            emit_json_string(b, fav[i].word, strlen(fav[i].word));
+            ebuf_putc(b, ',');
+            put_fixed(b, fav[i].ratio);
+            ebuf_putc(b, ',');
+            ebuf_u64(b, fav[i].count);
+            ebuf_putc(b, ',');
+            ebuf_u64(b, fav[i].other);
+            ebuf_putc(b, ',');
+            ebuf_u64(b, fav[i].texts);
+            ebuf_putc(b, ']');
+        }
+        ebuf_putc(b, ']');
+        rec_end(&rec);
+        return;
+    }
+    for (size_t i = 0; i < n || (i == 0 && n == 0); i++) {
+        struct rec rec;
+        rec_begin(&rec, b, fmt);
+        rec_cstr(&rec, "label", label);
+        rec_u64(&rec, "texts", texts);
+        if (n == 0) {
+            for (int k = 0; k < 6; k++)
+                rec_null(&rec, "");
+        } else {
+            rec_u64(&rec, "rank", i + 1);
+            rec_cstr(&rec, "word", fav[i].word);
+            rec_rate(&rec, "ratio", fav[i].ratio, 1);
+            rec_u64(&rec, "count", fav[i].count);
+            rec_u64(&rec, "other", fav[i].other);
+            rec_u64(&rec, "in_texts", fav[i].texts);
+        }
+        rec_end(&rec);
+    }
+}
+
+static int write_favorites(struct run *r, struct attr *a, struct ebuf *b)
+{
+    static const char *const head[] = { "label", "texts", "rank", "word", "ratio",
+                                        "count", "other", "in_texts" };
+    const struct attrib_corpus *c = a->corpus;
+    enum format fmt = r->o->format;
+    size_t nl = attrib_corpus_labels(c);
+    size_t *texts = calloc(nl ? nl : 1, sizeof *texts);
+    if (!texts)
+        return PARDO_ENOMEM;
+    for (size_t t = 0; t < attrib_corpus_texts(c); t++)
+        if (attrib_corpus_text_label(c, t) != ATTRIB_NONE)
+            texts[attrib_corpus_text_label(c, t)]++;
+    if (fmt != FMT_JSONL) {
+        struct rec rec;
+        rec_begin(&rec, b, fmt);
+        for (size_t i = 0; i < sizeof head / sizeof head[0]; i++)
+            rec_cstr(&rec, "", head[i]);
+        rec_end(&rec);
+    }
+    int rc = 0;
+    for (size_t l = 0; l < nl && rc == 0; l++) {
+        struct attrib_favorite *fav = NULL;
+        size_t n = 0;
+        rc = attrib_favorites(c, l, (size_t)r->o->favorites, &fav, &n);
+        if (rc == 0)
+            favorites_record(b, fmt, attrib_corpus_label(c, l), texts[l], fav, n);
+        free(fav);
+    }
+    free(texts);
+    return rc;
+}
+
+/* ---- finish and the table -------------------------------------------------------- */
+
+static int attr_finish(struct run *r, struct ebuf *b)
+{
+    struct attr *a = r->state;
+    int rc = attrib_corpus_freeze(a->corpus);
+    size_t nl = attrib_corpus_labels(a->corpus);
+    if (rc == 0 && !(a->dist = malloc((nl ? nl : 1) * sizeof *a->dist)))
+        rc = PARDO_ENOMEM;
+    if (rc == 0 && r->o->favorites)
+        rc = write_favorites(r, a, b);
+    else if (rc == 0 && r->o->loo)
+        rc = write_loo(r, a, b);
+    else if (rc == 0)
+        rc = write_unknowns(r, a, b);
+    return rc ? rc : b->oom ? PARDO_ENOMEM : 0;
+}
+
+static void attr_free(struct run *r)
+{
+    struct attr *a = r->state;
+    if (!a)
+        return;
+    for (size_t i = 0; i < a->nknown; i++) {
+        free(a->known[i].path);
+        free(a->known[i].label);
+    }
+    for (size_t i = 0; i < a->nunk; i++) {
+        free(a->unk[i].path);
+        free(a->unk[i].why);
+    }
+    free(a->known);
+    free(a->paths);
+    free(a->unk);
+    free(a->ents);
+    free(a->dist);
+    attrib_corpus_free(a->corpus);
+    free(a);
+    r->state = NULL;
+    r->first_paths = NULL;
+    r->n_first = 0;
+}
+
+static const struct command_ops ops = {
+    .process = attr_process,
+    .setup = attr_setup,
+    .take = attr_take,
+    .finish = attr_finish,
+    .free = attr_free,
+};
+
+const struct command_ops *attribute_ops(const struct opts *o)
+{
+    (void)o;        /* attribute and words --favorites differ only at the end */
+    return &ops;
+}
