@@ -324,6 +324,7 @@ struct engine {
     struct item_in in;          /* the result being taken (4 KiB: not on the stack) */
     struct ebuf errbuf;         /* error records */
     int out_err;                /* CLI_EPIPE / CLI_EWRITE from a flush in the walk */
+    int stop;                   /* the run ends early: no more files */
     int out_errno;
 };
 
@@ -353,7 +354,7 @@ static int next_file(void *gen, void *item)
 {
     struct engine *e = gen;
     struct item_in *in = item;
-    if (signals_caught() || e->out_err)
+    if (signals_caught() || e->out_err || e->stop)
         return 0;
     struct job *j = job_take(e);
     if (!j)
@@ -536,41 +537,67 @@ static int take_one(struct engine *e, struct job *j, struct item_out *out, int s
     return rc;
 }
 
+/* Frees a result's blocks, unless the worker process that held them died
+ * (its result is not ours to read).  A thread that overran --timeout ran
+ * to its end: its blocks are whole and must go. */
+static void result_free(const struct engine *e, struct item_out *out, int status)
+{
+    if (e->run.o->isolate && (status == PARDO_ECRASH || status == PARDO_ETIMEDOUT))
+        return;
+    free(out->rec);
+    free(out->words);
+}
+
+/* One result.  0 or an error that ends the run. */
+static int take_result(struct engine *e, pardo_iter *it, struct item_out *out, int status)
+{
+    pardo_failure f;
+    pardo_iter_error(it, &f);
+    int crashed = status == PARDO_ECRASH || status == PARDO_ETIMEDOUT;
+    if (status != 0 && !crashed)            /* out of memory in a stage */
+        return status;
+    struct item_out none = { 0 };
+    int rc = take_one(e, e->in.job, crashed ? &none : out, status, &f);
+    if (rc)
+        e->out_errno = errno;
+    return rc;
+}
+
+/* Once the run ends early (an error, an interrupt): stops the generator and
+ * takes what is still in flight only to free it, since pardo_iter_free()
+ * would drop the results with their blocks. */
+static void drain(struct engine *e, pardo_iter *it)
+{
+    struct item_out out;
+    int status;
+    e->stop = 1;
+    while (pardo_iter_next(it, &e->in, &out, &status) == 1) {
+        result_free(e, &out, status);
+        job_give(e, e->in.job);
+    }
+}
+
 /* Takes the results until the end, an interrupt, or an error that ends
  * the run.  Returns 0 or that error. */
 static int take_results(struct engine *e, pardo_iter *it)
 {
-    for (;;) {
-        struct item_in *in = &e->in;
+    int rc = 0;
+    while (rc == 0 && !signals_caught()) {
         struct item_out out;
         int status;
-        int rc = pardo_iter_next(it, in, &out, &status);
-        if (e->out_err)
-            return e->out_err;
-        if (rc != 1)
-            return rc == PARDO_ECANCELED ? 0 : rc;
-        pardo_failure f;
-        pardo_iter_error(it, &f);
-        int crashed = status == PARDO_ECRASH || status == PARDO_ETIMEDOUT;
-        if (status != 0 && !crashed) {      /* out of memory in a stage */
-            free(out.rec);
-            free(out.words);
-            job_give(e, in->job);
-            return status;
+        int got = pardo_iter_next(it, &e->in, &out, &status);
+        if (got == 1) {
+            rc = e->out_err ? e->out_err : take_result(e, it, &out, status);
+            result_free(e, &out, status);
+            job_give(e, e->in.job);
+        } else {
+            rc = e->out_err ? e->out_err : got == PARDO_ECANCELED ? 0 : got;
+            if (got == 0 || rc == 0)
+                return rc;              /* the end */
         }
-        if (crashed)
-            memset(&out, 0, sizeof out);
-        rc = take_one(e, in->job, &out, status, &f);
-        free(out.rec);
-        free(out.words);
-        job_give(e, in->job);
-        if (rc) {
-            e->out_errno = errno;
-            return rc;
-        }
-        if (signals_caught())
-            return 0;
     }
+    drain(e, it);
+    return rc;
 }
 
 static int process_all(struct engine *e)
