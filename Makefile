@@ -77,7 +77,7 @@ install: mpi-install
 endif
 
 # ---- dependencies: installed from Debian when missing ----------------------
-APT = DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
+APT = env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 define need_pkgs
 	@missing=""; for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null \
 	  | grep -q 'ok installed' || missing="$$missing $$p"; done; \
