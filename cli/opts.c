@@ -85,6 +85,8 @@ static const struct opt_def options[] = {
       "text that cannot be read or has no words, or a LABELS file that names "
       "no text ends pardo with status 2 and a message naming the LABELS file, "
       "the line and the path: the model depends on every known text. "
+      "Records and messages name a known text by the path pardo opened (the "
+      "LABELS file's folder joined to a relative path). "
       "The known texts are read like any PATH (the same decoding, boilerplate "
       "removal, -j, --isolate, --timeout), once each." },
     { 0, "mfw", "N", BIT(CMD_ATTRIBUTE), set_int, F(mfw), 1, 1000000,

@@ -324,7 +324,6 @@ struct engine {
     struct item_in in;          /* the result being taken (4 KiB: not on the stack) */
     struct ebuf errbuf;         /* error records */
     int out_err;                /* CLI_EPIPE / CLI_EWRITE from a flush in the walk */
-    int stop;                   /* the run ends early: no more files */
     int out_errno;
 };
 
@@ -354,7 +353,7 @@ static int next_file(void *gen, void *item)
 {
     struct engine *e = gen;
     struct item_in *in = item;
-    if (signals_caught() || e->out_err || e->stop)
+    if (signals_caught() || e->out_err)
         return 0;
     struct job *j = job_take(e);
     if (!j)
@@ -563,22 +562,9 @@ static int take_result(struct engine *e, pardo_iter *it, struct item_out *out, i
     return rc;
 }
 
-/* Once the run ends early (an error, an interrupt): stops the generator and
- * takes what is still in flight only to free it, since pardo_iter_free()
- * would drop the results with their blocks. */
-static void drain(struct engine *e, pardo_iter *it)
-{
-    struct item_out out;
-    int status;
-    e->stop = 1;
-    while (pardo_iter_next(it, &e->in, &out, &status) == 1) {
-        result_free(e, &out, status);
-        job_give(e, e->in.job);
-    }
-}
-
 /* Takes the results until the end, an interrupt, or an error that ends
- * the run.  Returns 0 or that error. */
+ * the run.  Returns 0 or that error.  What is still in flight then is
+ * pardo_iter_free()'s to drop, blocks and all. */
 static int take_results(struct engine *e, pardo_iter *it)
 {
     int rc = 0;
@@ -586,17 +572,12 @@ static int take_results(struct engine *e, pardo_iter *it)
         struct item_out out;
         int status;
         int got = pardo_iter_next(it, &e->in, &out, &status);
-        if (got == 1) {
-            rc = e->out_err ? e->out_err : take_result(e, it, &out, status);
-            result_free(e, &out, status);
-            job_give(e, e->in.job);
-        } else {
-            rc = e->out_err ? e->out_err : got == PARDO_ECANCELED ? 0 : got;
-            if (got == 0 || rc == 0)
-                return rc;              /* the end */
-        }
+        if (got != 1)
+            return e->out_err ? e->out_err : got == PARDO_ECANCELED ? 0 : got;
+        rc = e->out_err ? e->out_err : take_result(e, it, &out, status);
+        result_free(e, &out, status);
+        job_give(e, e->in.job);
     }
-    drain(e, it);
     return rc;
 }
 

@@ -225,3 +225,21 @@ if [ -f "$G/LABELS.tsv" ]; then
 else
     skip "gutenberg --loo" "no corpus at $G"
 fi
+
+# The Federalist Papers, labelled from the historical record by paper
+# number (tests/data/federalist/AUTHORS.tsv): the twelve disputed papers
+# are all nearest to Madison at --mfw 1000, as doc/accuracy.md reports.
+F=$SHARED/corpus/federalist
+if [ -f "$F/federalist_49.txt" ]; then
+    awk -v d="$F" -F'\t' '$2 ~ /^(hamilton|madison|jay)$/ { printf "%s/federalist_%s.txt\t%s\n", d, $1, $2 }' \
+        "$TESTS_DIR/data/federalist/AUTHORS.tsv" > fed.tsv
+    disputed=$(awk -v d="$F" -F'\t' '$2 == "disputed" { print d "/federalist_" $1 ".txt" }' \
+        "$TESTS_DIR/data/federalist/AUTHORS.tsv")
+    run attribute --known fed.tsv --mfw 1000 -q $disputed
+    check_eq "Federalist: 12 disputed papers, all nearest to Madison" 12 "$(grep -c '"nearest":"madison"' <<<"$OUT")"
+    run attribute --loo --known fed.tsv --mfw 1000 -q
+    check "Federalist --loo: 68 of the 70 undisputed papers" has "$(tail -n 1 <<<"$OUT")" \
+        '{"loo":true,"texts":70,"correct":68,"accuracy":0.9714,'
+else
+    skip "Federalist" "no corpus at $F"
+fi
