@@ -69,12 +69,19 @@ $(BUILD)/examples/%: $(BUILD)/examples/%.o $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # ---- MPI (mpi.mk): when mpicc is found, or MPI=1; MPI=0 turns it off -------
+# With MPI the pardo tool runs under mpirun too (cli/mpi_run.c, which is
+# built with MPI's headers and PARDO_HAVE_MPI); without it the same file
+# gives the stubs of a one-process run.  The stamp rebuilds it when MPI
+# changes in a build folder.
 MPI ?= $(if $(shell command -v mpicc 2>/dev/null),1,0)
 ifeq ($(MPI),1)
 include mpi.mk
 all: $(MPI_A) $(MPI_EXAMPLES)
 install: mpi-install
 endif
+$(BUILD)/cli/mpi_run.o: $(BUILD)/.mpi-$(MPI)
+$(BUILD)/.mpi-%:
+	@mkdir -p $(dir $@) && rm -f $(BUILD)/.mpi-* && touch $@
 
 # ---- dependencies: installed from Debian when missing ----------------------
 APT = env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
@@ -107,14 +114,15 @@ test: test-deps
 check: all $(TESTS)
 	@tests/run.sh $(BUILD)
 
+# MPICC: libpardo_mpi.a, linked into pardo, is built by the same compiler.
 asan:
 	$(MAKE) --no-print-directory check BUILD=build/asan WERROR=-Werror OPT=-O1 \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" \
-	  CC=clang
+	  CC=clang MPICC="OMPI_CC=clang mpicc"
 
 tsan:
 	$(MAKE) --no-print-directory check BUILD=build/tsan WERROR=-Werror OPT=-O1 \
-	  SAN="-fsanitize=thread" CC=clang PARDO_SAN=thread
+	  SAN="-fsanitize=thread" CC=clang PARDO_SAN=thread MPICC="OMPI_CC=clang mpicc"
 
 ubsan:
 	$(MAKE) --no-print-directory check BUILD=build/ubsan WERROR=-Werror \

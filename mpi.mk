@@ -8,7 +8,8 @@
 #   tests/mpi/bench_*.c   the dispatch benchmark, run by tests/mpi/bench.sh
 #   examples/mpi/*.c      one program each
 # Targets: mpi (library, tests, examples), mpi-check, mpi-asan, mpi-tsan,
-# mpi-bench, mpi-install.  Try it without the Makefile's help:
+# mpi-bench, mpi-install.  It also builds the pardo tool with MPI
+# (cli/mpi_run.c; tests/t_cli_mpi.sh runs it under mpirun).  Try it without the Makefile's help:
 #   make -f Makefile -f mpi.mk mpi-check BUILD=build/mpi WERROR=-Werror
 
 ifndef PARDO_MPI_MK
@@ -75,6 +76,20 @@ mpi-tsan:
 
 mpi-bench: $(MPI_BENCHES)
 	@MPIRUN="$(MPIRUN)" tests/mpi/bench.sh $(BUILD)
+
+# ---- the pardo tool over MPI -------------------------------------------------
+# cli/mpi_run.c with MPI's headers and PARDO_HAVE_MPI (compiled by $(CC),
+# like the rest of the tool); pardo and the unit tests, which link the
+# tool's objects, with libpardo_mpi.a and MPI's libraries.  libpardo.a comes
+# again after libpardo_mpi.a, which needs it.
+ifneq ($(MPI),0)
+MPI_COMPILE := $(shell $(MPICC) --showme:compile 2>/dev/null)
+MPI_LINK    := $(shell $(MPICC) --showme:link 2>/dev/null)
+$(BUILD)/cli/mpi_run.o: CPPFLAGS += -DPARDO_HAVE_MPI $(MPI_COMPILE)
+$(BUILD)/cli/mpi_run.o: include/pardo_mpi.h mpi.mk
+$(PARDO) $(TESTS): $(MPI_A)
+$(PARDO) $(TESTS): LDLIBS := $(MPI_A) $(LIB_A) $(MPI_LINK) $(LDLIBS)
+endif
 
 mpi-install: $(MPI_A)
 	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib

@@ -241,10 +241,14 @@ struct progress {
     double   t0, last;
     uint64_t files, failed, bytes;
     size_t   total;             /* 0 while unknown */
-    int      workers;
+    int      workers;           /* over MPI: of every rank */
+    int      ranks;             /* 0: no MPI */
+    int      per_rank;          /* workers on each rank; 0 when they differ */
 };
 
 void progress_init(struct progress *p, int quiet, int workers);
+/* Over MPI: the summary says "W workers (R ranks x J)". */
+void progress_ranks(struct progress *p, int ranks, int workers, int per_rank);
 void progress_file(struct progress *p, uint64_t bytes, int failed, size_t total);
 void progress_clear(struct progress *p);   /* before other stderr lines */
 void progress_summary(struct progress *p);

@@ -80,14 +80,26 @@ void progress_clear(struct progress *p)
     p->drawn = 0;
 }
 
+void progress_ranks(struct progress *p, int ranks, int workers, int per_rank)
+{
+    p->ranks = ranks;
+    p->workers = workers;
+    p->per_rank = per_rank;
+}
+
 void progress_summary(struct progress *p)
 {
     progress_clear(p);
     if (p->quiet)
         return;
     double secs = progress_now() - p->t0;
-    fprintf(stderr, "pardo: %llu files, %llu failed, %.1f MB, %.2f s, %.1f MB/s, %d worker%s\n",
+    fprintf(stderr, "pardo: %llu files, %llu failed, %.1f MB, %.2f s, %.1f MB/s, %d worker%s",
             (unsigned long long)p->files, (unsigned long long)p->failed,
             (double)p->bytes / 1e6, secs, mb_per_s(p, secs), p->workers,
             p->workers == 1 ? "" : "s");
+    if (p->ranks && p->per_rank)
+        fprintf(stderr, " (%d rank%s x %d)", p->ranks, p->ranks == 1 ? "" : "s", p->per_rank);
+    else if (p->ranks)
+        fprintf(stderr, " on %d ranks", p->ranks);
+    fputc('\n', stderr);
 }

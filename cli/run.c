@@ -21,6 +21,16 @@
  * iterator (see run.h); worker structs are created by their thread and
  * read by the main thread only after pardo_iter_free, which waits for
  * every item under the pool lock.
+ *
+ * Over MPI (mpirun pardo ..., see mpi_run.c) the iterator is
+ * pardo_mpi_imap over the ranks instead of pardo_imap: rank 0 is the run
+ * described above (walk, output, progress, summary), and every other rank
+ * only serves, running the same pipeline on its own pool for the batches
+ * of files it is sent.  Every file's words then come back packed, as from
+ * worker processes, and are added up on rank 0 in input order.  The ranks
+ * make the same collective calls in the same order whatever happens (a
+ * failed start, a signal): ranks_agree, ranks_imap, ranks_iter_free, then
+ * ranks_sum for --profile.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -87,20 +97,37 @@ static struct worker *worker_get(struct run *r)
 
 /* ---- the stages ---------------------------------------------------------------- */
 
+/* Opens path for reading if it is a regular file: the descriptor, or -1
+ * and *err (an errno value or FILE_ENOTREG). */
+static int open_file(const char *path, int *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        *err = errno;
+        return -1;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        *err = EISDIR;
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        *err = FILE_ENOTREG;            /* never opened: a FIFO would block */
+        return -1;
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        *err = errno;
+    return fd;
+}
+
 /* Reads path into w->raw.  0, an errno value, FILE_E*, or PARDO_ENOMEM. */
 static int read_file(struct worker *w, const char *path, uint64_t *bytes)
 {
     struct stat before, after;
-    if (stat(path, &before) != 0)
-        return errno;
-    if (S_ISDIR(before.st_mode))
-        return EISDIR;
-    if (!S_ISREG(before.st_mode))
-        return FILE_ENOTREG;            /* never opened: a FIFO would block */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-    if (fd < 0)
-        return errno;
     int err = 0;
+    int fd = open_file(path, &err);
+    if (fd < 0)
+        return err;
     if (fstat(fd, &before) != 0 || !S_ISREG(before.st_mode)) {
         err = errno ? errno : FILE_ENOTREG;
         goto out;
@@ -310,13 +337,18 @@ static const char *failure_reason(const struct run *r, const pardo_failure *f, c
 
 /* ---- the main thread's side ------------------------------------------------------ */
 
+#define MAX_STAGES 8            /* of the pipeline: read, clean, process, output */
+
 struct engine {
     struct run run;
+    struct ranks *ranks;        /* NULL: no MPI */
+    int rank;                   /* ranks_rank(ranks): 0 leads, others serve */
     struct walk *walk;
     struct output *out;
     struct progress prog;
     pardo_pool *pool;
     pardo_pipeline *pl;
+    pardo_iter *it;             /* without MPI */
     struct census *census;      /* counts ahead when a progress bar is drawn */
     size_t next_first;          /* of run.first_paths */
     size_t seq;                 /* files handed out */
@@ -325,7 +357,17 @@ struct engine {
     struct ebuf errbuf;         /* error records */
     int out_err;                /* CLI_EPIPE / CLI_EWRITE from a flush in the walk */
     int out_errno;
+    int from_rank;              /* the rank that ran the result being taken */
+    int stopped;                /* another rank was interrupted: as a signal here */
+    int mpi_failed;             /* an MPI call failed: end with MPI_Abort */
+    double stage_sums[2 * MAX_STAGES];  /* --profile over MPI: items, then seconds */
 };
+
+/* The run stops taking files: a signal here, or another rank's. */
+static int interrupted(const struct engine *e)
+{
+    return signals_caught() || e->stopped;
+}
 
 static struct job *job_take(struct engine *e)
 {
@@ -353,7 +395,7 @@ static int next_file(void *gen, void *item)
 {
     struct engine *e = gen;
     struct item_in *in = item;
-    if (signals_caught() || e->out_err)
+    if (interrupted(e) || e->out_err)
         return 0;
     struct job *j = job_take(e);
     if (!j)
@@ -401,20 +443,40 @@ static void warn(void *ctx, const char *path, const char *msg)
     fprintf(stderr, "pardo: %s: %s\n", path, msg);
 }
 
+static int pipeline_new(struct engine *e)
+{
+    struct run *r = &e->run;
+    e->pl = pardo_pipeline_new();
+    if (!e->pl || pardo_pipeline_add(e->pl, "read", stage_read, r) ||
+        pardo_pipeline_add(e->pl, "clean", stage_clean, r) ||
+        pardo_pipeline_add(e->pl, "process", stage_process, r) ||
+        pardo_pipeline_add(e->pl, "output", stage_output, r))
+        return PARDO_ENOMEM;
+    return 0;
+}
+
 static int setup(struct engine *e, const struct opts *o)
 {
     struct run *r = &e->run;
     r->o = o;
     r->cmd = command_ops_for(o);
     pthread_mutex_init(&r->lock, NULL);
-    /* Worker processes keep nothing: their files' words come back whole. */
-    r->pack_words = o->isolate && o->corpus;
+    /* Worker processes and other ranks keep nothing: their files' words
+     * come back whole. */
+    r->pack_words = o->corpus && (o->isolate || e->ranks);
     if (r->pack_words && !(r->corpus = wordtab_new()))
         return PARDO_ENOMEM;
     if (o->cmd == CMD_COUNT) {
         int rc = text_terms_new(&r->terms, (const char *const *)o->terms, o->n_terms);
         if (rc)
             return rc;
+    }
+    if (e->rank != 0) {
+        /* A serving rank runs the stages only.  The setup hook is rank 0's
+         * (attribute reads its LABELS there); what it sets for the workers
+         * is that a command with a take hook gets every file's words. */
+        r->pack_words |= r->cmd->take != NULL;
+        return pipeline_new(e);
     }
     int rc = r->cmd->setup ? r->cmd->setup(r) : 0;
     if (rc)
@@ -434,14 +496,8 @@ static int setup(struct engine *e, const struct opts *o)
     r->cols[n + 1] = "error";
     r->ncols = n + 2;
     free(cols);
-
-    e->pl = pardo_pipeline_new();
-    if (!e->pl || pardo_pipeline_add(e->pl, "read", stage_read, r) ||
-        pardo_pipeline_add(e->pl, "clean", stage_clean, r) ||
-        pardo_pipeline_add(e->pl, "process", stage_process, r) ||
-        pardo_pipeline_add(e->pl, "output", stage_output, r))
-        return PARDO_ENOMEM;
-    return walk_new(&e->walk, o, warn, e);
+    rc = pipeline_new(e);
+    return rc ? rc : walk_new(&e->walk, o, warn, e);
 }
 
 static void teardown(struct engine *e)
@@ -491,19 +547,42 @@ static int write_header(struct engine *e)
     return rc;
 }
 
+/* A file that another rank could not read (err) but rank 0 can open, or
+ * fails to open otherwise: the reason says where it failed, since the
+ * ranks do not see the same files (spec: a file system every rank sees).
+ * Rank 0 itself failing the same way is the file's own problem, and its
+ * record is then the same as in a run without MPI. */
+static const char *where(const struct engine *e, int err, char *buf, size_t size)
+{
+    const char *why = cli_file_reason(err, buf, size);
+    if (err <= 0 || e->from_rank <= 0 || e->in.err)
+        return why;                     /* not read elsewhere, or the walk's own error */
+    int here = 0;
+    int fd = open_file(e->in.path, &here);
+    if (fd >= 0)
+        close(fd);
+    if (here == err)
+        return why;
+    char tmp[128];
+    snprintf(tmp, sizeof tmp, "%s", why);
+    snprintf(buf, size, "%s (on rank %d, host %s)", tmp, e->from_rank,
+             ranks_host(e->ranks, e->from_rank));
+    return buf;
+}
+
 /* One file's result: its record, or its error record and a line on
  * stderr.  0 or an output error. */
 static int take_one(struct engine *e, struct job *j, struct item_out *out, int status,
                     const pardo_failure *f)
 {
     struct run *r = &e->run;
-    char buf[160];
+    char buf[512];
     const char *why = NULL;
     int rc = 0;
     if (status != 0)
         why = failure_reason(r, f, buf, sizeof buf);
     else if (out->err)
-        why = cli_file_reason(out->err, buf, sizeof buf);
+        why = where(e, out->err, buf, sizeof buf);
     if (r->cmd->take) {
         rc = r->cmd->take(r, j, why ? NULL : out, why);
         if (rc)
@@ -536,27 +615,64 @@ static int take_one(struct engine *e, struct job *j, struct item_out *out, int s
     return rc;
 }
 
+/* ---- the results: from pardo_imap, or from every rank ------------------------------- */
+
+static int results_start(struct engine *e, int unordered)
+{
+    if (!e->ranks)
+        return pardo_imap(&e->it, e->pool, pardo_pipeline_fn, e->pl, next_file, e,
+                          sizeof(struct item_in), sizeof(struct item_out),
+                          unordered ? PARDO_UNORDERED : PARDO_ORDERED);
+    signals_block(1);               /* rank 0's helper thread takes none */
+    int rc = ranks_imap(e->ranks, e->pool, pardo_pipeline_fn, e->pl, next_file, e, unordered);
+    signals_block(0);
+    return rc;
+}
+
+/* The next result: 1, 0 at the end, or < 0. */
+static int results_next(struct engine *e, struct item_out *out, int *status, pardo_failure *f)
+{
+    if (e->ranks)
+        return ranks_next(e->ranks, &e->in, out, status, f, &e->from_rank);
+    int got = pardo_iter_next(e->it, &e->in, out, status);
+    if (got == 1)
+        pardo_iter_error(e->it, f);
+    return got;
+}
+
+static void results_end(struct engine *e)
+{
+    if (e->ranks)
+        ranks_iter_free(e->ranks);
+    pardo_iter_free(e->it);
+    e->it = NULL;
+}
+
 /* Frees a result's blocks, unless the worker process that held them died
  * (its result is not ours to read).  A thread that overran --timeout ran
- * to its end: its blocks are whole and must go. */
+ * to its end: its blocks are whole and must go.  Over MPI a failed item's
+ * result is all zero, and a good one's blocks are the decoder's. */
 static void result_free(const struct engine *e, struct item_out *out, int status)
 {
-    if (e->run.o->isolate && (status == PARDO_ECRASH || status == PARDO_ETIMEDOUT))
+    if (!e->ranks && e->run.o->isolate && (status == PARDO_ECRASH || status == PARDO_ETIMEDOUT))
         return;
     free(out->rec);
     free(out->words);
 }
 
 /* One result.  0 or an error that ends the run. */
-static int take_result(struct engine *e, pardo_iter *it, struct item_out *out, int status)
+static int take_result(struct engine *e, struct item_out *out, int status,
+                       const pardo_failure *f)
 {
-    pardo_failure f;
-    pardo_iter_error(it, &f);
     int crashed = status == PARDO_ECRASH || status == PARDO_ETIMEDOUT;
+    if (status == PARDO_ECANCELED && e->ranks) {
+        e->stopped = 1;         /* another rank's pool was cancelled: a signal there */
+        return 0;
+    }
     if (status != 0 && !crashed)            /* out of memory in a stage */
         return status;
     struct item_out none = { 0 };
-    int rc = take_one(e, e->in.job, crashed ? &none : out, status, &f);
+    int rc = take_one(e, e->in.job, crashed ? &none : out, status, f);
     if (rc)
         e->out_errno = errno;
     return rc;
@@ -564,37 +680,96 @@ static int take_result(struct engine *e, pardo_iter *it, struct item_out *out, i
 
 /* Takes the results until the end, an interrupt, or an error that ends
  * the run.  Returns 0 or that error.  What is still in flight then is
- * pardo_iter_free()'s to drop, blocks and all. */
-static int take_results(struct engine *e, pardo_iter *it)
+ * results_end()'s to drop, blocks and all. */
+static int take_results(struct engine *e)
 {
     int rc = 0;
-    while (rc == 0 && !signals_caught()) {
+    while (rc == 0 && !interrupted(e)) {
         struct item_out out;
+        pardo_failure f;
         int status;
-        int got = pardo_iter_next(it, &e->in, &out, &status);
-        if (got != 1)
+        int got = results_next(e, &out, &status, &f);
+        if (got != 1) {
+            if (got == PARDO_ESYS && e->ranks)
+                e->mpi_failed = 1;
             return e->out_err ? e->out_err : got == PARDO_ECANCELED ? 0 : got;
-        rc = e->out_err ? e->out_err : take_result(e, it, &out, status);
+        }
+        rc = e->out_err ? e->out_err : take_result(e, &out, status, &f);
         result_free(e, &out, status);
         job_give(e, e->in.job);
     }
     return rc;
 }
 
+/* --profile over MPI: every rank's stage times, summed on rank 0.
+ * Collective. */
+static void sum_stages(struct engine *e)
+{
+    double *v = e->stage_sums;
+    int n = MAX_STAGES;
+    if (!e->ranks || !e->run.o->profile)
+        return;
+    for (int i = 0; i < n && i < pardo_pipeline_stages(e->pl); i++) {
+        unsigned long long items;
+        pardo_pipeline_stage_time(e->pl, i, &items, &v[n + i]);
+        v[i] = (double)items;
+    }
+    if (ranks_sum(e->ranks, v, 2 * (size_t)n) != 0)
+        e->mpi_failed = 1;
+}
+
+/* The stage table, as pardo_pipeline_report prints it, of every rank's
+ * items. */
+static void report_stages(const struct engine *e, FILE *to)
+{
+    if (!e->ranks) {
+        pardo_pipeline_report(e->pl, to);
+        return;
+    }
+    const double *v = e->stage_sums;
+    int n = MAX_STAGES, stages = pardo_pipeline_stages(e->pl);
+    double total = 0;
+    for (int i = 0; i < n && i < stages; i++)
+        total += v[n + i];
+    fprintf(to, "%-12s %10s %12s %12s %7s\n", "stage", "items", "total s", "mean ms", "share");
+    for (int i = 0; i < n && i < stages; i++)
+        fprintf(to, "%-12s %10.0f %12.3f %12.4f %6.1f%%\n", pardo_pipeline_stage_name(e->pl, i),
+                v[i], v[n + i], v[i] > 0 ? v[n + i] * 1e3 / v[i] : 0.0,
+                total > 0 ? 100.0 * v[n + i] / total : 0.0);
+}
+
+/* Another rank: serves batches until rank 0 ends.  0, or its own error
+ * (rank 0 reports the run's). */
+static int serve_all(struct engine *e)
+{
+    int rc = results_start(e, 0);
+    if (rc)
+        return rc;
+    struct item_out out;
+    int status;
+    pardo_failure f;
+    rc = results_next(e, &out, &status, &f);   /* serves; never a result */
+    results_end(e);
+    sum_stages(e);
+    if (rc == PARDO_ESYS)
+        e->mpi_failed = 1;
+    return rc == PARDO_ESYS ? rc : 0;
+}
+
 static int process_all(struct engine *e)
 {
     const struct opts *o = e->run.o;
-    pardo_iter *it;
+    if (e->rank != 0)
+        return serve_all(e);
     /* A command that takes the files' words adds them up in input order. */
     int unordered = o->unordered && !e->run.cmd->take;
-    int rc = pardo_imap(&it, e->pool, pardo_pipeline_fn, e->pl, next_file, e,
-                        sizeof(struct item_in), sizeof(struct item_out),
-                        unordered ? PARDO_UNORDERED : PARDO_ORDERED);
+    int rc = results_start(e, unordered);
     if (rc)
         return rc;
-    rc = take_results(e, it);
-    pardo_iter_free(it);
-    if (rc == 0 && !signals_caught()) {
+    rc = take_results(e);
+    results_end(e);
+    sum_stages(e);
+    if (rc == 0 && !interrupted(e)) {
         struct ebuf b = { 0 };
         rc = command_finish(&e->run, &b);
         if (rc == 0 && b.len) {
@@ -603,7 +778,7 @@ static int process_all(struct engine *e)
         }
         ebuf_free(&b);
     }
-    if (rc == 0 && !signals_caught()) {
+    if (rc == 0 && !interrupted(e)) {
         rc = output_commit(e->out);
         e->out_errno = errno;
     } else if (rc == 0 && !output_temp_path(e->out)) {
@@ -612,24 +787,28 @@ static int process_all(struct engine *e)
     return rc;
 }
 
-/* Opens the output and the pool with the signal handler in place. */
+/* Opens the pool (and, on rank 0, the output) with the signal handler in
+ * place. */
 static int start(struct engine *e, int workers)
 {
     const struct opts *o = e->run.o;
+    int lead = e->rank == 0;
     int rc = signals_install(NULL, NULL);
-    if (rc == 0)
+    if (rc == 0 && lead)
         rc = output_open(&e->out, o->output);
     if (rc)
         return rc;
-    signals_install(NULL, output_temp_path(e->out));
-    signals_set_output(e->out);
-    walk_on_block(e->walk, flush_before_block, e);
-    walk_skip(e->walk, output_temp_path(e->out));
+    if (lead) {
+        signals_install(NULL, output_temp_path(e->out));
+        signals_set_output(e->out);
+        walk_on_block(e->walk, flush_before_block, e);
+        walk_skip(e->walk, output_temp_path(e->out));
+    }
     signals_block(1);               /* only the main thread takes them */
-    if (e->prog.bar)
+    if (lead && e->prog.bar)
         e->census = census_start(o, output_temp_path(e->out));
-    /* -j 1 runs in the main thread, unless the files must be isolated or
-     * timed, which needs a worker. */
+    /* -j 1 runs in the main thread (over MPI, rank 0's helper thread),
+     * unless the files must be isolated or timed, which needs a worker. */
     if (workers > 1 || o->isolate || o->timeout > 0) {
         pardo_options po = { .workers = workers, .timeout = o->timeout,
                              .backend = o->isolate ? PARDO_PROCESSES : PARDO_THREADS };
@@ -640,7 +819,24 @@ static int start(struct engine *e, int workers)
         return rc;
     if (e->pool)
         signals_install(e->pool, output_temp_path(e->out));
-    return write_header(e);
+    return lead ? write_header(e) : 0;
+}
+
+/* Over MPI: whether every rank could start, and the workers of all of
+ * them for the summary.  rc is this rank's; returns the run's. */
+static int agree(struct engine *e, int rc)
+{
+    int who, total, each;
+    int first = ranks_agree(e->ranks, rc, e->prog.workers, &who, &total, &each);
+    progress_ranks(&e->prog, ranks_size(e->ranks), total, each);
+    if (first == 0 || (rc != 0 && e->rank == 0))
+        return rc;
+    /* Some rank could not start.  Rank 0 says so; the others stay quiet,
+     * with status 0, so that mpirun lets rank 0 end the run. */
+    if (e->rank == 0)
+        return run_fail(&e->run, "rank %d (host %s) could not start: %s", who,
+                        ranks_host(e->ranks, who), pardo_strerror(first));
+    return CLI_EFATAL;
 }
 
 static void debug_rss(void)
@@ -660,10 +856,21 @@ static void debug_rss(void)
     fprintf(stderr, "pardo: debug: max_rss_kb=%ld sanitizer=%s\n", ru.ru_maxrss, san);
 }
 
+/* Another rank's status: 0, so that mpirun lets rank 0 end the run and
+ * speak for it, unless this rank failed by itself (it says why). */
+static int report_serving(struct engine *e, int rc)
+{
+    if (rc == 0 || rc == CLI_EFATAL)
+        return EXIT_ALL_OK;
+    fprintf(stderr, "pardo: rank %d: %s\n", e->rank, pardo_strerror(rc));
+    return EXIT_FATAL;
+}
+
 /* The message and the exit status for a run that ended with rc. */
 static int report(struct engine *e, int rc)
 {
-    int caught = signals_caught();
+    if (e->rank != 0)
+        return report_serving(e, rc);
     if (rc == CLI_EPIPE)
         return EXIT_ALL_OK;
     if (rc == CLI_EFATAL) {
@@ -686,8 +893,8 @@ static int report(struct engine *e, int rc)
     }
     progress_summary(&e->prog);
     if (e->run.o->profile)
-        pardo_pipeline_report(e->pl, stderr);
-    if (caught)
+        report_stages(e, stderr);
+    if (interrupted(e))
         return EXIT_INTERRUPTED;
     return e->prog.failed ? EXIT_SOME_FAILED : EXIT_ALL_OK;
 }
@@ -696,17 +903,31 @@ int cli_run(const struct opts *o)
 {
     struct engine e;
     memset(&e, 0, sizeof e);
+    signals_block(1);               /* MPI's threads take no signal */
+    int rc = ranks_open(&e.ranks);
+    signals_block(0);
+    if (rc)
+        return EXIT_FATAL;
+    e.rank = ranks_rank(e.ranks);
     int workers = pardo_cpu_count(o->jobs);
     e.run.nworkers = workers;
-    progress_init(&e.prog, o->quiet, workers);
-    int rc = setup(&e, o);
+    /* Only rank 0 draws progress and the summary. */
+    progress_init(&e.prog, o->quiet || e.rank != 0, workers);
+    rc = setup(&e, o);
     if (rc == 0)
         rc = start(&e, workers);
-    if (rc == 0 && !signals_caught())
+    if (e.ranks) {
+        /* Every rank makes the same collective calls, signal or not. */
+        rc = agree(&e, rc);
+        if (rc == 0)
+            rc = process_all(&e);
+    } else if (rc == 0 && !signals_caught()) {
         rc = process_all(&e);
+    }
     int status = report(&e, rc);
     teardown(&e);
-    if (o->debug_rss)
+    if (o->debug_rss && e.rank == 0)
         debug_rss();
+    ranks_close(e.ranks, e.mpi_failed);
     return status;
 }

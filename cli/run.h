@@ -143,6 +143,49 @@ int words_pack(struct wordtab *t, uint64_t total, struct packed_words **out);
 /* Adds a packed table to t.  0 or PARDO_ENOMEM. */
 int words_unpack_into(struct wordtab *t, const struct packed_words *p);
 
+/* ---- over the ranks of an MPI job (mpi_run.c) -------------------------------- */
+
+/* The MPI side of a run.  run.c never includes mpi.h: it calls these, which
+ * mpi_run.c implements with MPI when pardo is built with it (make's MPI=1)
+ * and as stubs for one process otherwise.  NULL stands for "no MPI": a
+ * plain run, rank 0 of 1. */
+struct ranks;
+
+/* Starts MPI when mpirun (or another MPI launcher) started this process,
+ * as its environment tells, and sets *rk; otherwise sets *rk = NULL and
+ * touches nothing of MPI.  Call it with SIGINT and SIGTERM blocked
+ * (signals_block), so that MPI's own threads never take them.
+ * 0, PARDO_ENOMEM, or PARDO_ESYS (MPI would not start: printed). */
+int  ranks_open(struct ranks **rk);
+int  ranks_rank(const struct ranks *rk);        /* 0 for NULL */
+int  ranks_size(const struct ranks *rk);        /* 1 for NULL */
+/* The host a rank runs on (rank 0's record): "" when not known. */
+const char *ranks_host(const struct ranks *rk, int rank);
+
+/* Collective: every rank tells whether it could start (rc) and its number
+ * of workers.  Returns 0 when every rank could, else the rc of the lowest
+ * rank that could not, and that rank in *who.  *total gets the workers of
+ * every rank summed, *each their number per rank (0 when ranks differ). */
+int  ranks_agree(struct ranks *rk, int rc, int workers, int *who, int *total, int *each);
+
+/* Collective: pardo_mpi_imap of fn over struct item_in (next and gen: rank
+ * 0's) to struct item_out, with a codec that carries the record and the
+ * packed words.  Call it with SIGINT and SIGTERM blocked: rank 0 starts a
+ * helper thread.  0 or a PARDO_E* code, the same on every rank. */
+int  ranks_imap(struct ranks *rk, pardo_pool *pool, pardo_fn *fn, void *arg,
+                pardo_next_fn *next, void *gen, int unordered);
+/* pardo_mpi_iter_next, with the failure and the rank that ran the item.
+ * On other ranks: serves until rank 0 ends, never returns 1. */
+int  ranks_next(struct ranks *rk, struct item_in *in, struct item_out *out, int *status,
+                pardo_failure *f, int *rank);
+void ranks_iter_free(struct ranks *rk);         /* collective */
+/* Collective: v[0..n) summed over the ranks, into rank 0's v. */
+int  ranks_sum(struct ranks *rk, double *v, size_t n);
+/* Ends MPI (MPI_Finalize, or MPI_Abort when abort is set: after an MPI
+ * failure, where MPI_Finalize could wait forever for a rank that is gone)
+ * and frees rk.  NULL is a no-op. */
+void ranks_close(struct ranks *rk, int abort);
+
 /* The command that o asks for (count, stats, words, words --favorites,
  * attribute). */
 const struct command_ops *command_ops_for(const struct opts *o);
