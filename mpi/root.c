@@ -7,8 +7,9 @@
  * calls, from pardo__mpi_root_take (pardo_mpi_iter_next).  Each call returns
  * the next result if one is there; otherwise it makes progress: receive
  * RESULTs (MPI_Improbe/MPI_Mrecv, any rank), collect rank 0's own finished
- * batches, and hand out new batches; and when none of that did anything, it
- * waits a little (backoff).  While results are being returned from a batch,
+ * batches, and, when that finished no batch that could be returned now, hand
+ * out new batches (pulling inputs may block: a path list read from a pipe);
+ * and when none of that did anything, it waits a little (backoff).  While results are being returned from a batch,
  * it still makes progress every PROGRESS_EVERY results, so that ranks are
  * fed while the caller consumes a large batch.
  *
@@ -418,11 +419,24 @@ static int collect_local(pardo_mpi_iter *it)
     return 1;
 }
 
+/* 1 when a finished batch waits to be returned. */
+static int result_ready(const struct pardo__mpi_root *r)
+{
+    if (r->flags == PARDO_UNORDERED)
+        return r->done.head != NULL;
+    return r->order.head && r->order.head->done;
+}
+
+/* Takes in what came back, then hands out more, unless a finished batch
+ * waits to be returned: the generator may block (a path list read from a
+ * pipe), and a finished result should not wait for it, as in
+ * pardo_iter_next.  Every rank still has its second batch to run. */
 static int progress(pardo_mpi_iter *it)
 {
     int did = receive(it);
     did |= collect_local(it);
-    did |= dispatch(it);
+    if (!result_ready(it->root))
+        did |= dispatch(it);
     return did;
 }
 
@@ -582,6 +596,7 @@ int pardo__mpi_root_take(pardo_mpi_iter *it, struct pardo__mpi_item *item)
             continue;
         if (r->fatal || (r->alive == 0 && !can_pull(it)))
             return finish(it, end_rc(r));
+        r->since_progress = 0;
         if (progress(it))
             idle = 0;
         else
