@@ -230,6 +230,30 @@ unsigned text__class(int32_t cp);
 int text__scan(const char *body, size_t len, struct text_buf *tok,
                text_token_fn *fn, void *ctx);
 
+/* A token as text__scan_batch() hands it out: struct text_token without the
+ * pointer (the batch's buffer may move while the batch fills).
+ * TEXT__T_INNER is the consumer's to set. */
+enum {
+    TEXT__T_WORD    = 1 << 0, /* is_word */
+    TEXT__T_LETTERS = 1 << 1, /* letters_only */
+    TEXT__T_CAPS    = 1 << 2, /* capitalised */
+    TEXT__T_INNER   = 1 << 3  /* not the first WORD of its sentence */
+};
+struct text__tok {
+    size_t   off;      /* the text is base + off (see text__batch_fn) */
+    size_t   len, cps, sentence;
+    unsigned flags;    /* TEXT__T_* */
+};
+/* Gets n >= 1 tokens in order; each text is base + off, len bytes and 16
+ * zero bytes, valid only during the call.  fn may change the tokens. */
+typedef int text__batch_fn(void *ctx, const char *base, struct text__tok *t, size_t n);
+/* text__scan() that hands tokens out a batch at a time (up to
+ * TEXT__BATCH), so that the consumer runs one call per batch and can look
+ * ahead in it.  Returns 0, fn's non-zero return, or PARDO_ENOMEM. */
+enum { TEXT__BATCH = 128 };
+int text__scan_batch(const char *body, size_t len, struct text_buf *tb,
+                     text__batch_fn *fn, void *ctx);
+
 /* Section 1.1-1.2 only (no NFC, no boilerplate), into scratch from offset 0
  * (out->body points there): for tests and fuzzers that check the NFC step
  * against utf8proc_map.  Returns 1 when the text may need NFC, 0 when it
@@ -243,6 +267,11 @@ int text__decode(struct text_buf *scratch, const unsigned char *in, size_t n,
  * text__wordtab_sync(). */
 int text__wordtab_bump(struct wordtab *t, const char *w, size_t len,
                        int inner, int inner_caps);
+/* text__wordtab_bump() for each WORD of a batch (NUMs are skipped), with
+ * inner = TEXT__T_INNER and inner_caps = inner and TEXT__T_CAPS; the
+ * tokens' cells are fetched ahead.  0 or PARDO_ENOMEM. */
+int text__wordtab_count(struct wordtab *t, const char *base, const struct text__tok *tok,
+                        size_t n);
 /* Folds the counts of text__wordtab_bump() into the entries.  0 or
  * PARDO_ENOMEM (a queued word could not be added). */
 int text__wordtab_sync(struct wordtab *t);

@@ -3,24 +3,32 @@
  *
  * DESIGN
  * The scanner walks the body once, with a 128-entry class table for ASCII;
- * only bytes >= 0x80 are decoded and looked up in utf8proc.  On
- * little-endian machines it works eight bytes at a time where it can (SWAR):
- * runs of ASCII separators are skipped by a mask, and runs of ASCII letters
- * and digits are found, lowercased and stored eight at a time; "one space,
- * then the next word" has its own shortcut.  (Measured: a fifth fewer
- * instructions per word than a byte loop.)  A token is lowercased into the
- * caller's buffer, followed by 16 zero bytes for the word table's loads, and
- * handed to a callback with the index of its sentence.  Nothing else is
- * allocated, so a worker reusing its buffer scans file after file without
- * calling malloc.
+ * only bytes >= 0x80 are decoded and looked up in utf8proc.  It works 16
+ * bytes at a time where it can (classify16(): SSE2 on x86-64, a portable
+ * loop elsewhere): runs of separators are skipped by a mask, and a token
+ * of up to 15 ASCII letters and digits that nothing can continue (most
+ * tokens of a book) is found, lowercased and stored from one 16-byte load,
+ * which also shows where the next token starts.  Everything else (non-ASCII
+ * letters, marks, APOS and digit joins, long tokens) goes through
+ * read_token(), one code point at a time.
+ *
+ * Tokens are handed out in batches (text__scan_batch()): the consumer runs
+ * one call per batch rather than an indirect call per token, and its loops
+ * stay small enough for the compiler to keep in registers.  Each token's
+ * lowercased text sits in the caller's buffer, followed by 16 zero bytes
+ * for the word table's loads; records hold offsets, as the buffer may move
+ * while a batch fills.  text__scan() hands the same tokens to a callback
+ * one by one.  Nothing else is allocated, so a worker reusing its buffer
+ * scans file after file without calling malloc.  (Measured on the
+ * Gutenberg corpus, see text_stats.c.)
  *
  * Sentence ends are found where they happen: at a run of terminators the
  * scanner looks ahead over closers, white space and openers (a region that no
  * other look-ahead visits, so the pass stays linear) for an uppercase letter
  * or a digit.  One rule needs the next token itself ("No. 5": not an end when
  * the next token is a NUM): it leaves a pending boundary that the next token
- * settles before it is handed out.  A blank line is seen by remembering
- * whether the current line has held only spaces and tabs so far.
+ * settles before it is handed out.  A blank line is seen at its first LF,
+ * by looking past spaces and tabs for a second one.
  *
  * Input need not be valid UTF-8 (fuzzers call this directly): an invalid
  * byte is one separator.
@@ -119,53 +127,129 @@ unsigned text__class(int32_t cp)
     }
 }
 
-/* ---- eight bytes at a time --------------------------------------------
- * Masks with 0x80 in each byte of v that has a property; exact per byte (no
- * carry crosses a byte: every addend keeps the byte below 0x100).  Only on
- * little-endian machines, where the first byte in memory is the lowest. */
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && \
-    (defined(__GNUC__) || defined(__clang__))
-#define SWAR 1
-#define ONES  0x0101010101010101ull
-#define HIGHS 0x8080808080808080ull
+/* ---- sixteen bytes at a time -----------------------------------------
+ * classify16() sorts 16 bytes into bit masks, bit k for byte k, and
+ * lowercases the ASCII letters among them: with SSE2 (every x86-64) in
+ * about twenty instructions without a branch, elsewhere in a loop.  Define
+ * TEXT_NO_SIMD to test the portable one on x86. */
+#if defined(__SSE2__) && !defined(TEXT_NO_SIMD)
+#define TEXT_SSE2 1
+#include <emmintrin.h>
+#endif
 
-static inline uint64_t load8(const unsigned char *p)
+struct block {
+    unsigned alnum;   /* ASCII letters and digits */
+    unsigned letters; /* ASCII letters */
+    unsigned stop;    /* where the main loop must look: ASCII letters and
+                         digits, LF, . ! ?, and bytes >= 0x80 */
+    unsigned more;    /* what may continue a token that ends before it:
+                         bytes >= 0x80 (a mark, a letter, U+2019), ', and
+                         . or , right after a digit */
+#ifdef TEXT_SSE2
+    __m128i lower;
+#else
+    unsigned char lower[16];
+#endif
+};
+
+#ifdef TEXT_SSE2
+static inline __m128i byte_is(__m128i v, char c)
 {
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return v;
+    return _mm_cmpeq_epi8(v, _mm_set1_epi8(c));
 }
 
-/* ASCII letters (in *letters) and ASCII letters or digits (returned). */
-static inline uint64_t swar_alnum(uint64_t v, uint64_t *letters)
+/* Bytes of v in [lo, lo + n), n < 128: as signed bytes, x + (0x80 - lo)
+ * lies below -128 + n exactly then (bytes >= 0x80 never do). */
+static inline __m128i byte_in(__m128i v, int lo, int n)
 {
-    uint64_t ascii = ~v & HIGHS, x = v & ~HIGHS, t = x | (0x20 * ONES);
-    uint64_t letter = (t + (0x80 - 'a') * ONES) & ~(t + (0x80 - 'z' - 1) * ONES);
-    uint64_t digit = (x + (0x80 - '0') * ONES) & ~(x + (0x80 - '9' - 1) * ONES);
-    *letters = letter & ascii;
-    return (letter | digit) & ascii;
-}
-
-static inline uint64_t swar_eq(uint64_t v, unsigned char c)
-{
-    uint64_t y = v ^ (c * ONES);
-    return ~(((y & ~HIGHS) + ~HIGHS) | y) & HIGHS;
-}
-
-/* Bytes the main loop must look at: LF, '.', '!', and everything from '0'
- * up (letters, digits, '?', bytes >= 0x80, and a few separators that are
- * then skipped one by one).  What it lets pass are ASCII separators. */
-static inline uint64_t swar_stop(uint64_t v)
-{
-    uint64_t from0 = ((v & ~HIGHS) + (0x80 - '0') * ONES) | v;
-    return (from0 & HIGHS) | swar_eq(v, '\n') | swar_eq(v, '.') | swar_eq(v, '!');
-}
-
-static inline unsigned first_byte(uint64_t mask)
-{
-    return (unsigned)__builtin_ctzll(mask) >> 3;
+    return _mm_cmplt_epi8(_mm_add_epi8(v, _mm_set1_epi8((char)(0x80 - lo))),
+                          _mm_set1_epi8((char)(-128 + n)));
 }
 #endif
+
+static inline void classify16(const unsigned char *p, struct block *b)
+{
+#ifdef TEXT_SSE2
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i letter = byte_in(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 26);
+    __m128i digit = byte_in(v, '0', 10);
+    __m128i alnum = _mm_or_si128(letter, digit);
+    __m128i dot = byte_is(v, '.'), comma = byte_is(v, ',');
+    __m128i ev = _mm_or_si128(_mm_or_si128(byte_is(v, '\n'), dot),
+                              _mm_or_si128(byte_is(v, '!'), byte_is(v, '?')));
+    /* movemask takes the top bit of each byte: or-ing in v adds >= 0x80 */
+    b->stop = (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(alnum, ev), v));
+    __m128i after_digit = _mm_and_si128(_mm_or_si128(dot, comma), _mm_slli_si128(digit, 1));
+    b->more = (unsigned)_mm_movemask_epi8(
+        _mm_or_si128(_mm_or_si128(v, byte_is(v, '\'')), after_digit));
+    b->alnum = (unsigned)_mm_movemask_epi8(alnum);
+    b->letters = (unsigned)_mm_movemask_epi8(letter);
+    b->lower = _mm_or_si128(v, _mm_and_si128(letter, _mm_set1_epi8(0x20)));
+#else
+    unsigned an = 0, lt = 0, st = 0, mo = 0, prev_digit = 0;
+    for (unsigned k = 0; k < 16; k++) {
+        unsigned c = p[k], cl = c < 0x80 ? ascii_cls[c] : 0;
+        unsigned isl = (cl & TEXT_C_LETTER) != 0, isa = (cl & LD) != 0;
+        an |= isa << k;
+        lt |= isl << k;
+        st |= (isa | (c >= 0x80) | (c == '\n') | ((cl & TEXT_C_TERM) != 0)) << k;
+        mo |= ((c >= 0x80) | (c == '\'') | (((c == '.') | (c == ',')) & prev_digit)) << k;
+        prev_digit = (cl & TEXT_C_DIGIT) != 0;
+        b->lower[k] = (unsigned char)(c | (isl << 5));
+    }
+    b->alnum = an;
+    b->letters = lt;
+    b->stop = st;
+    b->more = mo;
+#endif
+}
+
+/* Only the stop mask of classify16(). */
+static inline unsigned stop16(const unsigned char *p)
+{
+#ifdef TEXT_SSE2
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i alnum = _mm_or_si128(byte_in(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 26),
+                                 byte_in(v, '0', 10));
+    __m128i ev = _mm_or_si128(_mm_or_si128(byte_is(v, '\n'), byte_is(v, '.')),
+                              _mm_or_si128(byte_is(v, '!'), byte_is(v, '?')));
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(alnum, ev), v));
+#else
+    struct block b;
+    classify16(p, &b);
+    return b.stop;
+#endif
+}
+
+/* Writes the first k (<= 16) lowercased bytes of b to d, then zeros up to
+ * d + 32. */
+static inline void store_lower(const struct block *b, char *d, unsigned k)
+{
+#ifdef TEXT_SSE2
+    __m128i keep = _mm_cmpgt_epi8(_mm_set1_epi8((char)k),
+                                  _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+    _mm_storeu_si128((__m128i *)(void *)d, _mm_and_si128(b->lower, keep));
+    _mm_storeu_si128((__m128i *)(void *)(d + 16), _mm_setzero_si128());
+#else
+    memcpy(d, b->lower, 16);
+    memset(d + k, 0, 32 - k);
+#endif
+}
+
+/* The index of the lowest set bit of m != 0. */
+static inline unsigned lowest(unsigned m)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return (unsigned)__builtin_ctz(m);
+#else
+    unsigned k = 0;
+    while (!(m & 1)) {
+        m >>= 1;
+        k++;
+    }
+    return k;
+#endif
+}
 
 /* The class and length of the non-ASCII code point at s[i]; out of line,
  * so that class_at() stays small enough to inline. */
@@ -186,37 +270,71 @@ static inline unsigned class_at(const unsigned char *s, size_t n, size_t i, int3
     return class_at_slow(s, n, i, cp, l);
 }
 
-/* Reads the token that starts at s[i] (a LETTER or DIGIT: cp, cls, l) into
- * tb and tok; *end gets the offset after it.  0 or PARDO_ENOMEM. */
-static int read_token(const unsigned char *s, size_t n, size_t i, int32_t cp, unsigned cls,
-                      size_t l, struct text_buf *tb, struct text_token *tok, size_t *end)
+/* ---- tokens ----------------------------------------------------------- */
+
+/* Token slots in the batch buffer: a fast token always takes 32 bytes. */
+enum { SLOT = 32 };
+
+/* The token that starts at s[i] (i + 16 <= n) with an ASCII LETTER or
+ * DIGIT, when it is shorter than 16 bytes and nothing in b.more follows
+ * it: most tokens of a book.  Stores it lowercased at d (SLOT bytes) and
+ * describes it in tok (but for off and sentence).  Returns its length, or
+ * 0 when read_token() must read it.  *next gets the offset of the next
+ * token when only separators that the main loop skips stand between the
+ * two in these 16 bytes, else 0. */
+static inline size_t fast_token(const unsigned char *s, size_t i, char *d, struct text__tok *tok,
+                                size_t *next)
 {
-    size_t o = 0, cps = 0;
-    unsigned all = 0, prev = cls;
-    tok->capitalised = (cls & TEXT_C_UPPER) != 0;
+    struct block b;
+    classify16(s + i, &b);
+    unsigned k = lowest(~b.alnum); /* 1 <= k <= 16: s[i] is one */
+    if (((b.more | 0x10000u) >> k) & 1)
+        return 0;
+    store_lower(&b, d, k);
+    unsigned mk = (1u << k) - 1, digits = b.alnum ^ b.letters;
+    tok->len = tok->cps = k;
+    tok->flags = ((b.letters & mk) != 0) * TEXT__T_WORD + ((digits & mk) == 0) * TEXT__T_LETTERS +
+                 ((unsigned)s[i] - 'A' < 26u) * TEXT__T_CAPS;
+    /* The first stop from the token's end on; a LETTER or DIGIT there
+     * starts the next token (byte k is neither, so a stop there, LF or a
+     * terminator, is never taken for one). */
+    unsigned p = k + lowest((b.stop | 0x10000u) >> k);
+    *next = (b.alnum >> p) & 1 ? i + p : 0;
+    return k;
+}
+
+/* Reads the token that starts at s[i] (a LETTER or DIGIT) into tb from
+ * offset o and into tok (but for off and sentence); *end gets the offset
+ * after it.  0 or PARDO_ENOMEM.  Out of line: it is the rare case, and the
+ * scanning loop keeps its registers. */
+static __attribute__((noinline)) int read_token(const unsigned char *s, size_t n, size_t i,
+                                                struct text_buf *tb, size_t o,
+                                                struct text__tok *tok, size_t *end)
+{
+    int32_t cp;
+    size_t l, o0 = o, cps = 0;
+    unsigned cls = class_at(s, n, i, &cp, &l), all = 0, prev = cls;
+    int caps = (cls & TEXT_C_UPPER) != 0;
     for (;;) {
         /* Invariant: the code point at s[i] (cp, cls, l) is in the token. */
         if (cp < 0x80) {
             size_t i0 = i;
-#ifdef SWAR
-            /* Lowercase eight bytes at once; keep those up to the run's end. */
-            while (i + 8 <= n) {
-                if (tb->cap - o < 8 + 16 && text_buf_reserve(tb, o + 8 + 16) < 0)
+            /* Lowercase 16 bytes at once; keep those up to the run's end. */
+            while (n - i >= 16) {
+                if (tb->cap - o < 32 && text_buf_reserve(tb, o + 32) < 0)
                     return PARDO_ENOMEM;
-                uint64_t v = load8(s + i), letters, an = swar_alnum(v, &letters);
-                uint64_t low = v | (letters >> 2);
-                memcpy(tb->data + o, &low, 8);
-                unsigned k = ~an & HIGHS ? first_byte(~an & HIGHS) : 8;
-                uint64_t keep = k == 8 ? ~0ull : (1ull << (8 * k)) - 1;
-                all |= (letters & keep ? TEXT_C_LETTER : 0) | (an & ~letters & keep ? TEXT_C_DIGIT : 0);
+                struct block b;
+                classify16(s + i, &b);
+                unsigned k = lowest(~b.alnum), mk = (1u << k) - 1;
+                store_lower(&b, tb->data + o, k);
+                all |= (b.letters & mk ? TEXT_C_LETTER : 0) |
+                       (b.alnum & ~b.letters & mk ? TEXT_C_DIGIT : 0);
                 o += k;
                 i += k;
-                if (k < 8)
+                if (k < 16)
                     break;
             }
-            if (i + 8 > n)
-#endif
-            {
+            if (n - i < 16) {
                 size_t k = i;
                 while (k < n && s[k] < 0x80 && (ascii_cls[s[k]] & LD))
                     k++;
@@ -270,16 +388,17 @@ static int read_token(const unsigned char *s, size_t n, size_t i, int32_t cp, un
     }
     if (tb->cap - o < 16 && text_buf_reserve(tb, o + 16) < 0)
         return PARDO_ENOMEM;
-    memset(tb->data + o, 0, 16); /* for text__wordtab_bump() */
-    tb->len = o;
-    tok->text = tb->data;
-    tok->len = o;
+    memset(tb->data + o, 0, 16);
+    tok->len = o - o0;
     tok->cps = cps;
-    tok->is_word = (all & (TEXT_C_LETTER | TEXT_C_MARK)) != 0;
-    tok->letters_only = !(all & (TEXT_C_DIGIT | TEXT_C_APOS | TEXT_C_JOIN));
+    tok->flags = ((all & (TEXT_C_LETTER | TEXT_C_MARK)) ? TEXT__T_WORD : 0) |
+                 ((all & (TEXT_C_DIGIT | TEXT_C_APOS | TEXT_C_JOIN)) ? 0 : TEXT__T_LETTERS) |
+                 (caps ? TEXT__T_CAPS : 0);
     *end = i;
     return 0;
 }
+
+/* ---- sentences -------------------------------------------------------- */
 
 /* 1 when a run of terminators that ends before s[j] ends a sentence by its
  * context: closers, then the end of the text, or white space, openers and
@@ -305,10 +424,19 @@ static int ends_sentence(const unsigned char *s, size_t n, size_t j)
     return j < n && (cls & (TEXT_C_UPPER | TEXT_C_DIGIT));
 }
 
-/* 1 when the lowercased token w is one of the section 3 abbreviations. */
-static int is_abbrev(const char *w, size_t len)
+static inline uint64_t head_of(const char w[8])
 {
-    static const char *const abbr[] = {
+    uint64_t h;
+    memcpy(&h, w, 8);
+    return h;
+}
+
+/* 1 when a token (its first 8 bytes, zero-padded, and its length) is one
+ * of the section 3 abbreviations.  Tokens hold no NUL, so equal heads mean
+ * equal words. */
+static int is_abbrev(uint64_t head, size_t len)
+{
+    static const char abbr[][8] = {
         "mr", "ms", "dr", "st", "jr", "sr", "mt", "vs", "lt",           /* 2 */
         "mrs", "etc", "vol", "viz", "esq", "rev", "col", "gen", "sgt", "hon", /* 3 */
         "capt", "prof",                                                 /* 4 */
@@ -317,76 +445,113 @@ static int is_abbrev(const char *w, size_t len)
     if (len < 2 || len > 4)
         return 0;
     for (unsigned i = first[len]; i < first[len + 1]; i++)
-        if (memcmp(abbr[i], w, len) == 0)
+        if (head_of(abbr[i]) == head)
             return 1;
     return 0;
 }
 
-int text__scan(const char *body, size_t len, struct text_buf *tb, text_token_fn *fn, void *ctx)
+/* What a '.' that ends a sentence by its context does right after the
+ * token t (its text at w, the first byte of its source first): 0 nothing
+ * (an initial or an abbreviation), 1 ends the sentence, 2 ends it only if
+ * the next token is a WORD ("No. 5"). */
+static int after_dot(const struct text__tok *t, const char *w, unsigned first)
+{
+    uint64_t head = head_of(w); /* zero-padded */
+    /* An initial: one code point, Lu or Lt, not I. */
+    if (t->cps == 1 && (t->flags & TEXT__T_CAPS) && first != 'I')
+        return 0;
+    if (is_abbrev(head, t->len))
+        return 0;
+    return t->len == 2 && head == head_of((const char[8]){"no"}) ? 2 : 1;
+}
+
+/* ---- the scan ----------------------------------------------------------- */
+
+int text__scan_batch(const char *body, size_t len, struct text_buf *tb, text__batch_fn *fn,
+                     void *ctx)
 {
     const unsigned char *s = (const unsigned char *)body;
-    struct text_token tok;
-    size_t i = 0, sentence = 0, last_end = SIZE_MAX;
-    int pending_no = 0;   /* a boundary, unless the next token is a NUM */
-    int line_blank = 0;   /* only spaces and tabs since the last LF */
-    int last_initial = 0; /* the last token is a one-letter capital, not I */
+    struct text__tok toks[TEXT__BATCH];
+    size_t nt = 0, o = 0;   /* tokens in toks, bytes of their texts in tb */
+    size_t i = 0, sentence = 0;
+    size_t last_start = 0, last_end = SIZE_MAX; /* of the last token */
+    int pending_no = 0;     /* a boundary, unless the next token is a NUM */
+    int rc;
 
-    if (text_buf_reserve(tb, 64) < 0)
-        return PARDO_ENOMEM;
     while (i < len) {
-        int32_t cp;
-        size_t l;
-#ifdef SWAR
-        /* Skip plain separators; they cannot change line_blank once it is 0. */
-        if (!line_blank && i + 8 <= len) {
-            uint64_t stop = swar_stop(load8(s + i));
+        if (len - i >= 16) {
+            /* Skip plain separators, 16 bytes at a time. */
+            unsigned stop = stop16(s + i);
             if (!stop) {
-                i += 8;
+                i += 16;
                 continue;
             }
-            i += first_byte(stop);
+            i += lowest(stop);
         }
-#endif
-        unsigned c = s[i];
-        if (c == ' ' || c == '\t') {
-            i++;
+        unsigned c = s[i], cls;
+        int32_t cp;
+        size_t l = 1;
+        if (c < 0x80)
+            cls = ascii_cls[c];
+        else
+            cls = class_at_slow(s, len, i, &cp, &l);
+        if (cls & LD) {
+            for (;;) {
+                /* The batch is handed out only here, so the last token's
+                 * text stays in tb for after_dot(). */
+                if (nt == TEXT__BATCH) {
+                    if ((rc = fn(ctx, tb->data, toks, nt)) != 0)
+                        return rc;
+                    nt = o = 0;
+                }
+                if (tb->cap - o < 2 * SLOT && text_buf_reserve(tb, o + 2 * SLOT) < 0)
+                    return PARDO_ENOMEM;
+                struct text__tok *tok = &toks[nt];
+                size_t end, next = 0, k = 0;
+                tok->off = o;
+                if (c < 0x80 && len - i >= 16)
+                    k = fast_token(s, i, tb->data + o, tok, &next);
+                if (k) {
+                    end = i + k;
+                    o += SLOT;
+                } else {
+                    if (read_token(s, len, i, tb, o, tok, &end) < 0)
+                        return PARDO_ENOMEM;
+                    o += (tok->len + 16 + 7) & ~(size_t)7;
+                }
+                if (pending_no) {
+                    sentence += tok->flags & TEXT__T_WORD;
+                    pending_no = 0;
+                }
+                tok->sentence = sentence;
+                nt++;
+                last_start = i;
+                last_end = end;
+                /* The next token right away when fast_token() saw it, or
+                 * after one space. */
+                if (next)
+                    i = next;
+                else if (end + 1 < len && s[end] == ' ' && s[end + 1] < 0x80 &&
+                         (ascii_cls[s[end + 1]] & LD))
+                    i = end + 1;
+                else {
+                    i = end;
+                    break;
+                }
+                c = s[i];
+            }
             continue;
         }
-    dispatch:
         if (c == '\n') {
-            if (line_blank) {
+            /* A blank line: this LF, spaces and tabs, and another LF. */
+            size_t q = i + 1;
+            while (q < len && (s[q] == ' ' || s[q] == '\t'))
+                q++;
+            if (q < len && s[q] == '\n') {
                 sentence++;
                 pending_no = 0;
             }
-            line_blank = 1;
             i++;
-            continue;
-        }
-        line_blank = 0;
-        unsigned cls = class_at(s, len, i, &cp, &l);
-        if (cls & LD) {
-            size_t end;
-            if (read_token(s, len, i, cp, cls, l, tb, &tok, &end) < 0)
-                return PARDO_ENOMEM;
-            if (pending_no) {
-                sentence += tok.is_word;
-                pending_no = 0;
-            }
-            tok.sentence = sentence;
-            int rc = fn(ctx, &tok);
-            if (rc)
-                return rc;
-            last_initial = tok.cps == 1 && tok.capitalised && cp != 'I';
-            last_end = end;
-            i = end;
-            /* The commonest case, one space and the next word, without the
-             * general machinery. */
-            if (i + 1 < len && s[i] == ' ' && s[i + 1] < 0x80 && (ascii_cls[s[i + 1]] & LD)) {
-                i++;
-                c = s[i];
-                line_blank = 0;
-                goto dispatch;
-            }
             continue;
         }
         if (!(cls & TEXT_C_TERM)) {
@@ -400,24 +565,54 @@ int text__scan(const char *body, size_t len, struct text_buf *tb, text_token_fn 
             runs++;
         }
         if (ends_sentence(s, len, j)) {
-            int end = 1;
-            if (runs == 1 && c == '.' && i == last_end) {
-                /* tb still holds the token just before the '.' */
-                if (last_initial || is_abbrev(tb->data, tb->len)) {
-                    end = 0;
-                } else if (tb->len == 2 && memcmp(tb->data, "no", 2) == 0) {
-                    end = 0;
-                    pending_no = 1;
-                }
-            }
-            if (end) {
+            /* toks[nt - 1] is the token just before a '.' at last_end */
+            int end = runs == 1 && c == '.' && i == last_end
+                          ? after_dot(&toks[nt - 1], tb->data + toks[nt - 1].off, s[last_start])
+                          : 1;
+            if (end == 1) {
                 sentence++;
                 pending_no = 0;
+            } else if (end == 2) {
+                pending_no = 1;
             }
         }
         i = j;
     }
+    if (nt && (rc = fn(ctx, tb->data, toks, nt)) != 0)
+        return rc;
     return 0;
+}
+
+struct each_token {
+    text_token_fn *fn;
+    void          *ctx;
+};
+
+/* Hands the tokens of a batch to a text_token_fn one by one. */
+static int each_token(void *ctx, const char *base, struct text__tok *t, size_t n)
+{
+    const struct each_token *e = ctx;
+    for (size_t k = 0; k < n; k++) {
+        struct text_token tok = {
+            .text = base + t[k].off,
+            .len = t[k].len,
+            .is_word = (t[k].flags & TEXT__T_WORD) != 0,
+            .letters_only = (t[k].flags & TEXT__T_LETTERS) != 0,
+            .cps = t[k].cps,
+            .capitalised = (t[k].flags & TEXT__T_CAPS) != 0,
+            .sentence = t[k].sentence,
+        };
+        int rc = e->fn(e->ctx, &tok);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int text__scan(const char *body, size_t len, struct text_buf *tb, text_token_fn *fn, void *ctx)
+{
+    struct each_token e = {fn, ctx};
+    return text__scan_batch(body, len, tb, each_token, &e);
 }
 
 int text_scan(const char *body, size_t len, text_token_fn *fn, void *ctx)

@@ -2,10 +2,10 @@
  * text_stats.c - the per-file metrics of spec section 4.
  *
  * DESIGN
- * text_analyze() is one text__scan() over the body with a callback that
- * counts WORDs and NUMs, adds each WORD to the caller's word table (types,
- * hapax and the favourite-word counts all come from there), and keeps the
- * running sums of sentence lengths.  Sentences are told apart by the index
+ * text_analyze() is one text__scan_batch() over the body with a callback
+ * that counts WORDs and NUMs, adds each WORD to the caller's word table
+ * (types, hapax and the favourite-word counts all come from there), and
+ * keeps the running sums of sentence lengths.  Sentences are told apart by the index
  * the scanner gives each token; a sentence is closed when a WORD with a new
  * index arrives, so sentences without WORDs never count.  The standard
  * deviation comes from integer sums (n, sum, sum of squares), which are
@@ -82,23 +82,53 @@ static void close_sentence(struct analysis *a)
     a->sent_len = 0;
 }
 
-static int on_token(void *ctx, const struct text_token *tok)
+/* The per-token half of text_analyze(): counts, sentence sums, -ly, and
+ * which WORDs are inner; then the word table counts the batch.  The sums
+ * are kept in locals (the stores into t could alias a), and what depends
+ * on the token's length or sentence is computed without a branch, since
+ * no predictor guesses those. */
+static int on_batch(void *ctx, const char *base, struct text__tok *t, size_t n)
 {
     struct analysis *a = ctx;
-    if (!tok->is_word) {
-        a->nums++;
-        return 0;
+    uint64_t words = a->words, nums = a->nums, ly = a->ly, sl = a->sent_len;
+    uint64_t n_sent = a->n_sent, sum = a->sum, sumsq = a->sumsq;
+    size_t sent = a->sent;
+    uint16_t tail_ly;
+    memcpy(&tail_ly, "ly", 2);
+    for (size_t k = 0; k < n; k++) {
+        unsigned f = t[k].flags;
+        if (!(f & TEXT__T_WORD)) {
+            nums++;
+            continue;
+        }
+        words++;
+        /* A new sentence index closes the current sentence (if it has
+         * WORDs). */
+        uint64_t closing = t[k].sentence != sent, done = sl & (0 - closing);
+        n_sent += done != 0;
+        sum += done;
+        sumsq += done * done;
+        sl &= closing - 1;
+        sent = t[k].sentence;
+        t[k].flags = f | (sl != 0) * TEXT__T_INNER;
+        sl++;
+        /* -ly: the last two bytes (the text has 16 zero bytes after it) */
+        const char *w = base + t[k].off;
+        size_t len = t[k].len;
+        uint16_t tail;
+        memcpy(&tail, w + (len >= 2 ? len - 2 : 0), 2);
+        if ((len >= 4) & (tail == tail_ly))
+            ly += (uint64_t)text_is_ly_adverb(w, len, t[k].cps, (f & TEXT__T_LETTERS) != 0);
     }
-    a->words++;
-    if (tok->sentence != a->sent) {
-        close_sentence(a);
-        a->sent = tok->sentence;
-    }
-    int inner = a->sent_len > 0;
-    a->sent_len++;
-    if (tok->len >= 4 && tok->text[tok->len - 1] == 'y' && tok->text[tok->len - 2] == 'l')
-        a->ly += (uint64_t)text_is_ly_adverb(tok->text, tok->len, tok->cps, tok->letters_only);
-    return text__wordtab_bump(a->t, tok->text, tok->len, inner, inner && tok->capitalised);
+    a->words = words;
+    a->nums = nums;
+    a->ly = ly;
+    a->sent_len = sl;
+    a->n_sent = n_sent;
+    a->sum = sum;
+    a->sumsq = sumsq;
+    a->sent = sent;
+    return text__wordtab_count(a->t, base, t, n);
 }
 
 static uint64_t count_byte(const char *s, size_t n, int c)
@@ -121,7 +151,7 @@ int text_analyze(const char *body, size_t len, struct wordtab *words, struct tex
         return PARDO_ENOMEM;
     wordtab_clear(a.t);
     a.sent = SIZE_MAX;
-    int rc = text__scan(body, len, text__wordtab_scratch(a.t), on_token, &a);
+    int rc = text__scan_batch(body, len, text__wordtab_scratch(a.t), on_batch, &a);
     if (rc == 0) {
         close_sentence(&a);
         rc = text__wordtab_sync(a.t);

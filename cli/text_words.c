@@ -5,25 +5,26 @@
  * Two parts.  The public entries (struct word_entry, in the order the words
  * were first added, their words in an arena of 64 KiB chunks so pointers
  * never move) are what callers see.  Lookups go through an open-addressing
- * array of 16-byte cells, linear probing, at most 70% full, 4 cells to a
- * cache line.  A cell holds the first 8 bytes of its word, the entry's index
- * and a 32-bit count.  A word of at most 8 bytes without NUL ("short": most
- * words of a book) is told apart by those 8 bytes alone, so counting one
- * occurrence touches a single cache line: on the machine this was written
- * on, a lookup that misses the 1 MiB L2 cache costs about 120 ns, and an
- * earlier layout (slot array + 64-byte entries) spent 45% of text_analyze()
- * waiting on memory.  Longer words are marked in their cell and checked
- * against the entry's word.
+ * array of 32-byte cells, linear probing, at most 70% full, 2 cells to a
+ * cache line.  A cell holds the first 16 bytes of its word, zero-padded,
+ * the entry's index and the counts of the file being analysed.  A word of
+ * 1 to 16 bytes without NUL (all but 0.01% of the tokens of Emma) is told
+ * apart by those 16 bytes alone, in one compare, so counting one
+ * occurrence, sentence-initial and capitalised ones included, touches a
+ * single cache line and takes no branch on the kind of occurrence: on the
+ * machine this was written on, a lookup that misses the 1 MiB L2 cache
+ * costs about 120 ns, and an earlier layout (slot array + 64-byte entries)
+ * spent 45% of text_analyze() waiting on memory.  Longer words are marked
+ * in their cell and checked against the entry's word.
  *
- * text__wordtab_bump(), the per-token path of text_analyze(), counts only
- * in the cell (plus, for the few sentence-initial and capitalised tokens,
- * in side arrays); text__wordtab_sync() then folds those counts into the
- * entries.  (A ring of 16 words waiting for a prefetch of their cells was
- * tried and measured slower.)  A large cell array lives in transparent huge
- * pages where the system allows: in a virtual machine a TLB miss costs a
- * nested page walk, and random loads over 512 KiB measured 14 ns with 4 KiB
- * pages against 7 ns with 2 MiB ones.  The public functions keep the entries exact and leave the cell
- * counts at zero.
+ * text__wordtab_count(), the per-batch path of text_analyze(), counts only
+ * in the cells; text__wordtab_sync() then folds those counts into the
+ * entries.  (Prefetching the cells of the words a few tokens ahead was
+ * tried, twice, and measured no faster.)  A large cell array lives in
+ * transparent huge pages where the system allows: in a virtual machine a
+ * TLB miss costs a nested page walk, and random loads over 512 KiB measured
+ * 14 ns with 4 KiB pages against 7 ns with 2 MiB ones.  The public
+ * functions keep the entries exact and leave the cell counts at zero.
  *
  * wordtab_clear() empties cells, entries and arena and keeps all memory, so
  * a worker reusing one table stops allocating once it has seen its largest
@@ -37,19 +38,22 @@
 #include "text.h"
 
 struct cell {
-    uint64_t head;  /* the word's first 8 bytes, zero-padded */
-    uint32_t ref;   /* entry index + 1, | LONG for a word that is not short; 0 = empty */
-    uint32_t count; /* occurrences not yet folded into the entry */
+    uint64_t w0, w1;  /* the word's first 16 bytes, zero-padded */
+    uint32_t ref;     /* entry index + 1, | LONG_WORD; 0 = empty */
+    uint32_t count;   /* occurrences not yet folded into the entry */
+    uint32_t starts;  /*   of them sentence-initial */
+    uint32_t caps;    /*   of them inner and capitalised */
 };
 
+/* A word that its 16 bytes do not tell apart: longer than 16 bytes, empty,
+ * or holding a NUL (which zero padding would hide); such a word is compared
+ * with its entry. */
 #define LONG_WORD 0x80000000u
 
 struct chunk {
     char  *mem;
     size_t cap;
 };
-
-enum { PEND_INNER = 1, PEND_CAPS = 2 };
 
 struct wordtab {
     struct cell       *cells;
@@ -58,7 +62,6 @@ struct wordtab {
     size_t             limit;  /* entries allowed before the cells grow */
     struct word_entry *ents;
     uint64_t          *keys;   /* each entry's hash key, for regrowth */
-    uint64_t          *starts; /* sentence-initial occurrences not yet folded */
     uint32_t          *where;  /* each entry's cell */
     size_t             n, cap;
     int                dirty;  /* cells hold counts to fold */
@@ -71,16 +74,34 @@ struct wordtab {
 
 enum { CHUNK = 64 * 1024, MIN_CELLS = 1024 };
 
+#if defined(__GNUC__) || defined(__clang__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
 /* ---- keys ---------------------------------------------------------------- */
 
-static inline uint64_t load_head(const char *w, size_t len)
+static inline int is_long_word(const char *w, size_t len)
 {
-    uint64_t h = 0;
-    memcpy(&h, w, len < 8 ? len : 8);
-    return h;
+    return len - 1 >= 16 || memchr(w, 0, len) != NULL;
 }
 
-/* The hash key of a long word (more than 8 bytes, or holding a NUL). */
+/* The first 16 bytes of w[0..len), zero-padded. */
+static inline void load_words(const char *w, size_t len, uint64_t *w0, uint64_t *w1)
+{
+    char b[16] = {0};
+    memcpy(b, w, len < 16 ? len : 16);
+    memcpy(w0, b, 8);
+    memcpy(w1, b + 8, 8);
+}
+
+static inline uint64_t short_key(uint64_t w0, uint64_t w1)
+{
+    return w0 ^ (w1 * 0xbf58476d1ce4e5b9ull);
+}
+
+/* The hash key of a long word. */
 static uint64_t long_key(const char *w, size_t len)
 {
     uint64_t h = 0xcbf29ce484222325ull ^ len;
@@ -90,7 +111,7 @@ static uint64_t long_key(const char *w, size_t len)
         h = (h ^ v) * 0xbf58476d1ce4e5b9ull;
         h ^= h >> 31;
     }
-    return h | 1; /* never equal to a short word's key by accident of zero */
+    return h;
 }
 
 static inline size_t home(const struct wordtab *t, uint64_t key)
@@ -115,7 +136,6 @@ void wordtab_free(struct wordtab *t)
     free(t->cells);
     free(t->ents);
     free(t->keys);
-    free(t->starts);
     free(t->where);
     free(t->sorted);
     text_buf_free(&t->scratch);
@@ -234,10 +254,6 @@ static int grow_ents(struct wordtab *t)
     if (!k)
         return PARDO_ENOMEM;
     t->keys = k;
-    uint64_t *s = realloc(t->starts, cap * sizeof *s);
-    if (!s)
-        return PARDO_ENOMEM;
-    t->starts = s;
     uint32_t *w = realloc(t->where, cap * sizeof *w);
     if (!w)
         return PARDO_ENOMEM;
@@ -248,24 +264,34 @@ static int grow_ents(struct wordtab *t)
 
 /* ---- lookup ------------------------------------------------------------ */
 
-/* The cell of w, or NULL; *slot gets where the probe ended (an empty cell
- * where w would go). */
-static inline struct cell *probe(const struct wordtab *t, const char *w, size_t len,
-                                 uint64_t head, uint64_t key, int is_long, size_t *slot)
+/* The cell of a word that is not long (w0 != 0, as its first byte is not
+ * NUL), or NULL; *slot gets where the probe ended (an empty cell where the
+ * word would go).  One compare per cell: an empty cell has w0 == 0. */
+static inline struct cell *probe_short(const struct wordtab *t, uint64_t w0, uint64_t w1,
+                                       uint64_t key, size_t *slot)
+{
+    size_t j = home(t, key);
+    for (;; j = (j + 1) & t->mask) {
+        struct cell *c = &t->cells[j];
+        if (((c->w0 ^ w0) | (c->w1 ^ w1) | (c->ref & LONG_WORD)) == 0)
+            return c;
+        if (!c->ref)
+            break;
+    }
+    *slot = j;
+    return NULL;
+}
+
+/* probe_short() for a long word. */
+static struct cell *probe_long(const struct wordtab *t, const char *w, size_t len,
+                               uint64_t w0, uint64_t w1, uint64_t key, size_t *slot)
 {
     size_t j = home(t, key);
     for (;; j = (j + 1) & t->mask) {
         struct cell *c = &t->cells[j];
         if (!c->ref)
             break;
-        if (c->head != head)
-            continue;
-        if (!is_long) {
-            if (!(c->ref & LONG_WORD))
-                return c;
-            continue;
-        }
-        if (c->ref & LONG_WORD) {
+        if ((c->ref & LONG_WORD) && c->w0 == w0 && c->w1 == w1) {
             const struct word_entry *e = &t->ents[(c->ref & ~LONG_WORD) - 1];
             if (e->len == len && memcmp(e->word, w, len) == 0)
                 return c;
@@ -276,8 +302,8 @@ static inline struct cell *probe(const struct wordtab *t, const char *w, size_t 
 }
 
 /* A new entry for w (not in t) with zero counts; its cell, or NULL. */
-static struct cell *insert(struct wordtab *t, const char *w, size_t len, uint64_t head,
-                           uint64_t key, int is_long, size_t slot)
+static struct cell *insert(struct wordtab *t, const char *w, size_t len, uint64_t w0,
+                           uint64_t w1, uint64_t key, int is_long, size_t slot)
 {
     if (len >= UINT32_MAX)
         return NULL;
@@ -296,24 +322,25 @@ static struct cell *insert(struct wordtab *t, const char *w, size_t len, uint64_
     size_t i = t->n++;
     t->ents[i] = (struct word_entry){copy, (uint32_t)len, 0, 0, 0};
     t->keys[i] = key;
-    t->starts[i] = 0;
     t->where[i] = (uint32_t)slot;
     struct cell *c = &t->cells[slot];
-    c->head = head;
-    c->ref = (uint32_t)(i + 1) | (is_long ? LONG_WORD : 0);
-    c->count = 0;
+    *c = (struct cell){w0, w1, (uint32_t)(i + 1) | (is_long ? LONG_WORD : 0), 0, 0, 0};
     return c;
 }
 
-/* The cell of w, created when absent; NULL when out of memory. */
+/* The cell of any word w, created when absent; NULL when out of memory. */
 static struct cell *find_or_insert(struct wordtab *t, const char *w, size_t len)
 {
-    int is_long = len > 8 || memchr(w, 0, len) != NULL;
-    uint64_t head = load_head(w, len);
-    uint64_t key = is_long ? long_key(w, len) : head;
+    int is_long = is_long_word(w, len);
+    uint64_t w0, w1;
+    load_words(w, len, &w0, &w1);
+    uint64_t key = is_long ? long_key(w, len) : short_key(w0, w1);
     size_t slot = 0;
-    struct cell *c = t->mask ? probe(t, w, len, head, key, is_long, &slot) : NULL;
-    return c ? c : insert(t, w, len, head, key, is_long, slot);
+    struct cell *c = NULL;
+    if (t->mask)
+        c = is_long ? probe_long(t, w, len, w0, w1, key, &slot)
+                    : probe_short(t, w0, w1, key, &slot);
+    return c ? c : insert(t, w, len, w0, w1, key, is_long, slot);
 }
 
 static inline size_t entry_of(const struct cell *c)
@@ -323,51 +350,82 @@ static inline size_t entry_of(const struct cell *c)
 
 /* ---- counting ------------------------------------------------------------ */
 
-/* Counts one occurrence of w (NUL-free; head = its first 8 bytes). */
-static int count_one(struct wordtab *t, const char *w, size_t len, uint64_t head, unsigned flags)
+/* Folds a cell's counts into its entry.  starts and caps never exceed
+ * count in a cell (each comes with an occurrence, and all three are
+ * folded together), so inner = count - starts is exact. */
+static inline void fold(struct wordtab *t, struct cell *c)
 {
-    int is_long = len > 8;
-    uint64_t key = is_long ? long_key(w, len) : head;
-    size_t slot = 0;
-    struct cell *c = t->mask ? probe(t, w, len, head, key, is_long, &slot) : NULL;
-    if (!c && !(c = insert(t, w, len, head, key, is_long, slot)))
+    struct word_entry *e = &t->ents[entry_of(c)];
+    e->count += c->count;
+    e->inner += c->count - c->starts;
+    e->inner_caps += c->caps;
+    c->count = c->starts = c->caps = 0;
+}
+
+/* Counts one occurrence of a token's word (non-empty, no NUL, followed by
+ * 16 zero bytes); start: it begins a sentence, caps: it is inner and
+ * capitalised.  0 or PARDO_ENOMEM. */
+static ALWAYS_INLINE int count_token(struct wordtab *t, const char *w, size_t len,
+                                     unsigned start, unsigned caps)
+{
+    struct cell *c;
+    if (len <= 16) {
+        uint64_t w0, w1, key;
+        size_t slot = 0;
+        memcpy(&w0, w, 8);
+        memcpy(&w1, w + 8, 8);
+        key = short_key(w0, w1);
+        c = probe_short(t, w0, w1, key, &slot);
+        if (!c && !(c = insert(t, w, len, w0, w1, key, 0, slot)))
+            return PARDO_ENOMEM;
+    } else if (!(c = find_or_insert(t, w, len))) {
         return PARDO_ENOMEM;
-    int inner = flags & PEND_INNER, inner_caps = flags & PEND_CAPS;
-    if (++c->count == 0) {
-        /* 2^32 in the cell: move them to the entry, as inner ones (the
-         * sync subtracts the sentence-initial ones). */
-        t->ents[entry_of(c)].count += (uint64_t)1 << 32;
-        t->ents[entry_of(c)].inner += (uint64_t)1 << 32;
     }
-    if (!inner)
-        t->starts[entry_of(c)]++;
-    else if (inner_caps)
-        t->ents[entry_of(c)].inner_caps++;
+    if (c->count == UINT32_MAX)
+        fold(t, c);
+    c->count++;
+    c->starts += start;
+    c->caps += caps;
     return 0;
+}
+
+/* Gives t its first cells, so that the counting loops need not check. */
+static int ensure_cells(struct wordtab *t)
+{
+    return t->mask ? 0 : grow_cells(t);
 }
 
 int text__wordtab_bump(struct wordtab *t, const char *w, size_t len, int inner, int inner_caps)
 {
-    unsigned flags = (inner ? PEND_INNER : 0) | (inner && inner_caps ? PEND_CAPS : 0);
-    /* w is zero-padded and NUL-free (text.h), so its head is one load. */
-    uint64_t head;
-    memcpy(&head, w, 8);
+    if (ensure_cells(t) < 0)
+        return PARDO_ENOMEM;
     t->dirty = 1;
-    return count_one(t, w, len, head, flags);
+    return count_token(t, w, len, !inner, inner && inner_caps);
+}
+
+int text__wordtab_count(struct wordtab *t, const char *base, const struct text__tok *tok,
+                        size_t n)
+{
+    if (ensure_cells(t) < 0)
+        return PARDO_ENOMEM;
+    t->dirty = 1;
+    for (size_t k = 0; k < n; k++) {
+        unsigned f = tok[k].flags;
+        if (!(f & TEXT__T_WORD))
+            continue;
+        unsigned inner = (f / TEXT__T_INNER) & 1, caps = (f / TEXT__T_CAPS) & 1;
+        if (count_token(t, base + tok[k].off, tok[k].len, inner ^ 1, inner & caps) < 0)
+            return PARDO_ENOMEM;
+    }
+    return 0;
 }
 
 int text__wordtab_sync(struct wordtab *t)
 {
     if (!t || !t->dirty)
         return 0;
-    for (size_t i = 0; i < t->n; i++) {
-        struct cell *c = &t->cells[t->where[i]];
-        t->ents[i].count += c->count;
-        /* modulo 2^64 this is exact even after a spill above */
-        t->ents[i].inner += (uint64_t)c->count - t->starts[i];
-        c->count = 0;
-        t->starts[i] = 0;
-    }
+    for (size_t i = 0; i < t->n; i++)
+        fold(t, &t->cells[t->where[i]]);
     t->dirty = 0;
     return 0;
 }
@@ -400,10 +458,12 @@ const struct word_entry *wordtab_get(const struct wordtab *t, const char *w, siz
 {
     if (!t || !t->n || len >= UINT32_MAX)
         return NULL;
-    int is_long = len > 8 || memchr(w, 0, len) != NULL;
-    uint64_t head = load_head(w, len);
+    int is_long = is_long_word(w, len);
+    uint64_t w0, w1;
+    load_words(w, len, &w0, &w1);
     size_t slot;
-    struct cell *c = probe(t, w, len, head, is_long ? long_key(w, len) : head, is_long, &slot);
+    struct cell *c = is_long ? probe_long(t, w, len, w0, w1, long_key(w, len), &slot)
+                             : probe_short(t, w0, w1, short_key(w0, w1), &slot);
     return c ? &t->ents[entry_of(c)] : NULL;
 }
 
