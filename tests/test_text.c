@@ -655,13 +655,49 @@ struct tok_case {
     const char *want;
 };
 
+/* s with lead spaces in front and each space stretched to r: spaces are
+ * separators that no rule counts, so the tokens and sentences must stay the
+ * same wherever the scanner's 16- and 64-byte windows now fall. */
+static char *stretched(const char *s, size_t lead, size_t r)
+{
+    size_t n = strlen(s), sp = 0;
+    for (size_t i = 0; i < n; i++)
+        sp += s[i] == ' ';
+    char *o = malloc(lead + n + sp * r + 1), *d = o;
+    if (!o)
+        abort();
+    memset(d, ' ', lead);
+    d += lead;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == ' ') {
+            memset(d, ' ', r);
+            d += r;
+        } else {
+            *d++ = s[i];
+        }
+    }
+    *d = '\0';
+    return o;
+}
+
 static void check_renders(const struct tok_case *k, size_t n)
 {
+    static const size_t leads[] = {0, 1, 15, 16, 17, 47, 63, 64, 65, 79, 80};
+    static const size_t runs[] = {1, 2, 7, 16};
     for (size_t i = 0; i < n; i++) {
-        const char *got = render(k[i].in);
-        if (strcmp(got, k[i].want) != 0) {
-            CHECK(!"tokens differ");
-            fprintf(stderr, "    [%s]: got [%s], expected [%s]\n", k[i].in, got, k[i].want);
+        for (size_t a = 0; a < sizeof leads / sizeof leads[0]; a++) {
+            for (size_t b = 0; b < sizeof runs / sizeof runs[0]; b++) {
+                char *in = stretched(k[i].in, leads[a], runs[b]);
+                const char *got = render(in);
+                if (strcmp(got, k[i].want) != 0) {
+                    CHECK(!"tokens differ");
+                    fprintf(stderr, "    [%s] (%zu spaces in front, spaces x%zu): got [%s], "
+                            "expected [%s]\n", k[i].in, leads[a], runs[b], got, k[i].want);
+                }
+                free(in);
+                if (strchr(k[i].in, ' ') == NULL)
+                    break; /* nothing to stretch */
+            }
         }
     }
 }
@@ -760,6 +796,108 @@ static void test_long_token(void)
     CHECK_EQ_INT(st.words, 1);
     tokens_free(&t);
     free(s);
+}
+
+/* Tokens of every length from 1 to 40, at every offset in a 16-byte
+ * window, ended by each thing that may or may not continue them: the
+ * scanner reads short plain tokens 16 bytes at a time and hands the rest
+ * to its general path, and both must agree. */
+static void test_token_lengths(void)
+{
+    static const struct {
+        const char *after, *want; /* want: what follows the word in the rendering */
+    } f[] = {
+        {" z", " z"},
+        {". z", " z"},
+        {", z", " z"},
+        {"'s z", "'s z"},
+        {"\xE2\x80\x99s z", "'s z"},
+        {"' z", " z"},
+        {"-x z", " x z"},
+        {"\xCC\x81 z", "\xCC\x81 z"},
+        {"\xC3\x89 z", "\xC3\xA9 z"},
+        {"\xE2\x80\x94z", " z"},
+        {".5 z", " #5 z"},
+        {",5 z", " #5 z"},
+        {"_ z", " z"},
+        {"", ""},
+    };
+    char in[512], want[512], word[64];
+    for (size_t len = 1; len <= 40; len++) {
+        for (size_t k = 0; k < len; k++)
+            word[k] = (char)((k % 3 == 1 ? 'A' : 'a') + (int)(k % 26));
+        word[len] = '\0';
+        for (size_t lead = 0; lead < 17; lead++) {
+            for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+                snprintf(in, sizeof in, "%*s%s%s", (int)lead, "", word, f[i].after);
+                size_t w = 0;
+                for (size_t k = 0; k < len; k++)
+                    want[w++] = (char)(word[k] | 0x20);
+                snprintf(want + w, sizeof want - w, "%s", f[i].want);
+                const char *got = render(in);
+                if (strcmp(got, want) != 0) {
+                    CHECK(!"tokens differ");
+                    fprintf(stderr, "    [%s]: got [%s], expected [%s]\n", in, got, want);
+                }
+            }
+        }
+    }
+    /* digits: a joiner between two digits joins, else separates */
+    for (size_t len = 1; len <= 40; len++) {
+        char num[64];
+        for (size_t k = 0; k < len; k++)
+            num[k] = (char)('0' + (int)(k % 10));
+        num[len] = '\0';
+        snprintf(in, sizeof in, "x %s,5 %s.5 %s,a %s. A", num, num, num, num);
+        snprintf(want, sizeof want, "x #%s,5 #%s.5 #%s a #%s / a", num, num, num, num);
+        const char *got = render(in);
+        if (strcmp(got, want) != 0) {
+            CHECK(!"tokens differ");
+            fprintf(stderr, "    [%s]: got [%s], expected [%s]\n", in, got, want);
+        }
+    }
+}
+
+static int stop_at_300(void *ctx, const struct text_token *tok)
+{
+    size_t *n = ctx;
+    char want[16];
+    snprintf(want, sizeof want, "w%zu", *n);
+    if (tok->len != strlen(want) || memcmp(tok->text, want, tok->len) != 0)
+        return -1;
+    return ++*n == 300 ? 7 : 0;
+}
+
+/* Tokens go out in batches: the callback still sees them one by one, in
+ * order, and a stop in the middle of a batch stops there. */
+static void test_scan_batches(void)
+{
+    char *s = malloc(1000 * 8);
+    REQUIRE(s);
+    size_t n = 0;
+    for (int i = 0; i < 1000; i++)
+        n += (size_t)sprintf(s + n, "W%d ", i);
+    size_t seen = 0;
+    CHECK(text_scan(s, n, stop_at_300, &seen) == 7);
+    CHECK_EQ_INT(seen, 300);
+    free(s);
+    /* The sentence rules that look back at the last token or ahead to the
+     * next, wherever a batch ends. */
+    for (size_t before = TEXT__BATCH - 4; before <= TEXT__BATCH + 4; before++) {
+        char in[2048], want[2048];
+        size_t a = 0, b = 0;
+        for (size_t i = 0; i < before; i++) {
+            a += (size_t)snprintf(in + a, sizeof in - a, "x ");
+            b += (size_t)snprintf(want + b, sizeof want - b, "x ");
+        }
+        snprintf(in + a, sizeof in - a, "Mr. Smith. No. 5 J. Doe. No. Then I. End");
+        snprintf(want + b, sizeof want - b, "mr smith / no #5 j doe / no / then i / end");
+        const char *got = render(in);
+        if (strcmp(got, want) != 0) {
+            CHECK(!"tokens differ");
+            fprintf(stderr, "    %zu words before: got [%s]\n", before, got);
+        }
+    }
 }
 
 /* ---- section 3: sentences ------------------------------------------------ */
@@ -1068,6 +1206,63 @@ static void test_wordtab_many(void)
     wordtab_free(t);
 }
 
+/* Words about 16 bytes long, which the table tells apart by their first
+ * 16 bytes or by the whole word, and words it must never mix up: a prefix
+ * and a NUL. */
+static void test_wordtab_16(void)
+{
+    static const char *const w[] = {
+        "abcdefghijklmno", "abcdefghijklmnop", "abcdefghijklmnopq", "abcdefghijklmnopr",
+        "abcdefghijklmnopqrstuvwxyz0123456789", "abcdefghijklmnopqrstuvwxyz012345678",
+        "abcdefgh", "abcdefghi", "a",
+    };
+    enum { N = sizeof w / sizeof w[0] };
+    struct wordtab *t = wordtab_new();
+    REQUIRE(t);
+    char buf[80];
+    for (int round = 0; round < 2; round++) {
+        for (size_t i = 0; i < N; i++) {
+            for (size_t k = 0; k <= i; k++) {
+                memset(buf, 0, sizeof buf);
+                memcpy(buf, w[i], strlen(w[i]));
+                CHECK(text__wordtab_bump(t, buf, strlen(w[i]), k > 0, k == 1) == 0);
+            }
+        }
+        CHECK(text__wordtab_sync(t) == 0);
+        CHECK_EQ_INT(wordtab_size(t), N);
+        for (size_t i = 0; i < N; i++) {
+            const struct word_entry *e = wordtab_get(t, w[i], strlen(w[i]));
+            REQUIRE(e);
+            CHECK_EQ_INT(e->count, (uint64_t)(i + 1) * (uint64_t)(round + 1));
+            CHECK_EQ_INT(e->inner, (uint64_t)i * (uint64_t)(round + 1));
+            CHECK_EQ_INT(e->inner_caps, (uint64_t)(i > 0) * (uint64_t)(round + 1));
+        }
+    }
+    /* Words only wordtab_add() can bring: a NUL inside or at the end, and
+     * the empty word, each its own entry. */
+    struct word_entry e = {"abcdefghijklmnop\0", 17, 1, 0, 0};
+    CHECK(wordtab_add(t, &e) == 0);
+    e = (struct word_entry){"abc\0", 4, 2, 0, 0};
+    CHECK(wordtab_add(t, &e) == 0);
+    e = (struct word_entry){"", 0, 3, 0, 0};
+    CHECK(wordtab_add(t, &e) == 0);
+    CHECK_EQ_INT(wordtab_size(t), N + 3);
+    CHECK_EQ_INT(wordtab_get(t, "abcdefghijklmnop\0", 17)->count, 1);
+    CHECK_EQ_INT(wordtab_get(t, "abcdefghijklmnop", 16)->count, 4);
+    CHECK_EQ_INT(wordtab_get(t, "abc\0", 4)->count, 2);
+    CHECK(wordtab_get(t, "abc", 3) == NULL);
+    CHECK_EQ_INT(wordtab_get(t, "", 0)->count, 3);
+    /* and the same words through text_analyze() */
+    const char *body = "Abcdefghijklmnopq abcdefghijklmnop. ABCDEFGHIJKLMNOPQ x";
+    struct text_stats st;
+    CHECK(text_analyze(body, strlen(body), t, &st) == 0);
+    CHECK_EQ_INT(st.types, 3);
+    CHECK_EQ_INT(wordtab_get(t, "abcdefghijklmnopq", 17)->count, 2);
+    CHECK_EQ_INT(wordtab_get(t, "abcdefghijklmnopq", 17)->inner, 0);
+    CHECK_EQ_INT(wordtab_get(t, "abcdefghijklmnop", 16)->inner, 1);
+    wordtab_free(t);
+}
+
 /* ---- section 5: counting terms ----------------------------------------- */
 
 struct count_case {
@@ -1181,6 +1376,8 @@ int main(void)
     RUN(test_token_flags);
     RUN(test_scan_stops);
     RUN(test_long_token);
+    RUN(test_token_lengths);
+    RUN(test_scan_batches);
     RUN(test_sentences);
     RUN(test_sentence_stats);
     RUN(test_ly);
@@ -1188,6 +1385,7 @@ int main(void)
     RUN(test_inner_counts);
     RUN(test_wordtab_basic);
     RUN(test_wordtab_many);
+    RUN(test_wordtab_16);
     RUN(test_count);
     RUN(test_terms_dedup);
     RUN(test_pipeline);
