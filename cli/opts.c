@@ -126,7 +126,7 @@ static const struct opt_def options[] = {
       "Worker threads: 0 = every CPU (default), 1 = none",
       "With 1 the files are read in the main thread, one after another. "
       "A negative N leaves that many CPUs free. "
-      "The output does not depend on N." },
+      "The output does not depend on N. Under mpirun, N is per rank (see MPI)." },
     { 0, "isolate", NULL, ALL_CMDS, set_flag, F(isolate), 0, 0,
       "Run the workers as processes: a crash fails one file",
       "Each worker is a process of its own, so a file that crashes its worker "
@@ -174,7 +174,8 @@ static const struct opt_def options[] = {
     { 0, "profile", NULL, ALL_CMDS, set_flag, F(profile), 0, 0,
       "Print the time of each stage on stderr at the end",
       "The stages of each file are read, clean (decoding, line ends, NFC, "
-      "boilerplate), process (counting) and output (formatting the record)." },
+      "boilerplate), process (counting) and output (formatting the record). "
+      "Under mpirun the table adds up the files of every rank." },
     { 'q', "quiet", NULL, ALL_CMDS, set_flag, F(quiet), 0, 0,
       "No progress line, no summary", NULL },
     { 'h', "help", NULL, 0, set_flag, F(help), 0, 0,
@@ -295,10 +296,45 @@ static const struct man_section man_sections[] = {
       "at once. A closed pipe on the output (pardo ... | head) ends pardo quietly "
       "with status 0.",
       NULL } },
+    { "MPI", {
+      "When pardo is built with MPI (make finds mpicc), mpirun -n R pardo COMMAND "
+      "[OPTIONS] PATH... runs one command over the R ranks of an MPI job and "
+      "writes the same bytes as pardo COMMAND [OPTIONS] PATH..., for any R and "
+      "any -j. Rank 0 walks the PATHs and reads the path lists and the LABELS "
+      "file; it hands the files out in batches, sized from each rank's measured "
+      "speed, to every rank, itself included; each rank reads its files itself "
+      "and runs them on its own -j workers (-j 0: the CPUs the rank may use), "
+      "and the records come back to rank 0, which writes them in input order. "
+      "words --corpus, attribute and words --favorites add up the files' words "
+      "on rank 0, in input order. With --isolate each rank's workers are "
+      "processes, so a file that crashes is an error record, never an MPI failure.",
+      "Every rank must see the files under the same paths: a file system that "
+      "every node mounts, and the same working folder for relative paths. A "
+      "file that another rank could not read but rank 0 can gives an error "
+      "record whose reason says where, as \"No such file or directory (on rank 2, "
+      "host node7)\"; a file that rank 0 cannot read either gives the same record "
+      "as without MPI.",
+      "Only rank 0 writes: the records, -o FILE, the error lines, the progress "
+      "line and the summary, whose workers are those of every rank (\"6 workers "
+      "(3 ranks x 2)\"). --profile adds up the stage times of every rank. pardo "
+      "starts MPI only when an MPI launcher started it (mpirun sets "
+      "OMPI_COMM_WORLD_SIZE, PMIx launchers PMIX_RANK); a plain pardo never does.",
+      "A rank that dies (killed, out of memory, a crash without --isolate) makes "
+      "mpirun end the whole job and exit with a non-zero status: -o FILE is then "
+      "neither created nor replaced (the temporary file goes), and standard "
+      "output holds the whole records written so far. On Ctrl-C mpirun sends "
+      "SIGTERM to every rank: rank 0 stops as on any signal (no partial record, no "
+      "temporary file) and mpirun exits with status 1. mpirun adds a note of its "
+      "own on stderr whenever rank 0 ends with a status other than 0.",
+      "With a path list read from a pipe, rank 0 takes the paths a batch at a "
+      "time, so a list that comes slowly holds records back until a batch is "
+      "full or the list ends.",
+      NULL } },
     { "EXAMPLES", {
       "pardo count -t A,B,\"of the\" -f csv books/ > counts.csv",
       "find . -name '*.txt' -print0 | pardo stats -0 -j 4 -o stats.jsonl -",
       "pardo words --top 10 --corpus-only corpus/",
+      "mpirun -n 8 -H node1:4,node2:4 pardo stats -o stats.jsonl /shared/corpus/",
       NULL } },
 };
 

@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# pardo under mpirun (issue 7): the same bytes as a plain run, for every
+# command, with 1 and 2 workers per rank, --isolate, --unordered, over shared
+# memory and over TCP; error records, a file that only rank 0 sees, a rank
+# killed mid-run, Ctrl-C.  Every mpirun runs under `timeout`, so that a hang
+# fails a check instead of the suite.  Skipped without mpirun or when pardo
+# was built without MPI (make MPI=0).
+. "$(dirname "$0")/cli_lib.sh"
+
+if ! command -v mpirun > /dev/null; then
+    skip "pardo under mpirun" "mpirun not found"; exit 0
+fi
+if ! ldd "$PARDO" 2>/dev/null | grep -q libmpi; then
+    skip "pardo under mpirun" "$PARDO was built without MPI (make MPI=0)"; exit 0
+fi
+
+# Open MPI's own allocations in MPI_Init are never freed and its threads
+# are not instrumented: the suppressions of the library's MPI tests
+# (tests/mpi/*.supp, make mpi-asan / mpi-tsan) cover them here too.  The
+# leaks' stacks must reach libmpi's frames (slow unwinding), and a count of
+# what was suppressed is no report.
+export ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0"
+export LSAN_OPTIONS="suppressions=$TESTS_DIR/mpi/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export TSAN_OPTIONS="${TSAN_OPTIONS}:suppressions=$TESTS_DIR/mpi/tsan.supp"
+
+LIMIT=${MPI_TEST_TIMEOUT:-60}
+# --allow-run-as-root: CI runs as root.  --oversubscribe: 3 ranks on 2 cores.
+MPIRUN=(mpirun --allow-run-as-root --oversubscribe)
+TCP=(--mca pml ob1 --mca btl self,tcp)
+HOST=$(hostname)
+
+cd "$TMP" || exit 1
+mkdir in
+cp "$TESTS_DIR"/golden/texts/*.txt "$TESTS_DIR"/data/attrib/unknown/*.txt in/
+for i in 1 2 3 4 5 6; do printf 'A bee %d. Then a cat sat, the end.\n' "$i" > "in/f$i.txt"; done
+LABELS=$TESTS_DIR/data/attrib/LABELS.tsv
+FED=$SHARED/corpus/federalist
+
+# mpi_run ARGS...: timeout mpirun ARGS; as run: $OUT, $ERR, $RC.
+mpi_run() {
+    timeout -k 5 "$LIMIT" "${MPIRUN[@]}" "$@" >"$RUN_DIR/out" 2>"$RUN_DIR/err"
+    RC=$?
+    OUT=$(cat "$RUN_DIR/out")
+    ERR=$(cat "$RUN_DIR/err")
+}
+
+# same NAME TRANSPORT... -- PARDO_ARGS...: pardo -j 1 against mpirun -n 3
+# pardo (the PARDO_ARGS may add their own -j), byte for byte, status too;
+# with --unordered, the records in any order.
+same() {
+    local name=$1 transport=() order=1; shift
+    while [ "$1" != -- ]; do transport+=("$1"); shift; done; shift
+    case " $* " in *" --unordered "*) order=0 ;; esac
+    run "$@" -q -j 1; local want=$OUT want_rc=$RC
+    mpi_run -n 3 "${transport[@]}" "$PARDO" "$@" -q
+    if [ "$RC" -eq "$want_rc" ] && [ "$(sort <<<"$want")" == "$(sort <<<"$OUT")" ] &&
+       { [ $order == 0 ] || [ "$want" == "$OUT" ]; }; then
+        ok "$name"
+    else
+        notok "$name" "status $RC, plain $want_rc" "plain: $(head -c 300 <<<"$want")" \
+            "mpirun: $(head -c 300 <<<"$OUT")" "stderr: $(head -c 600 <<<"$ERR")"
+    fi
+}
+
+for t in shm tcp; do
+    tr=(); [ $t == tcp ] && tr=("${TCP[@]}")
+    same "$t: count -j 1 per rank"          "${tr[@]}" -- count -t a,the,"a cat" -j 1 in
+    same "$t: stats jsonl -j 2 per rank"    "${tr[@]}" -- stats -j 2 in
+    same "$t: stats csv"                    "${tr[@]}" -- stats -f csv -j 1 in
+    same "$t: words --corpus"               "${tr[@]}" -- words --top 5 --corpus -j 2 in
+    same "$t: stats --unordered"            "${tr[@]}" -- stats --unordered -j 2 in
+    same "$t: attribute"                    "${tr[@]}" -- attribute --known "$LABELS" -j 1 in
+    same "$t: --isolate"                    "${tr[@]}" -- words --corpus --isolate -j 2 in
+done
+same "shm: attribute csv --isolate"         -- attribute -f csv --known "$LABELS" --isolate in
+same "shm: attribute --loo"                 -- attribute --loo --known "$LABELS" -j 2
+same "shm: words --favorites"               -- words --favorites 3 --known "$LABELS"
+same "shm: tsv words --unordered"           -- words -f tsv --unordered -j 2 in
+same "shm: a missing file: the same error record" -- stats -j 1 in/f1.txt in/missing.txt in/f2.txt
+
+# One rank, and a run of one rank per core as the benchmark runs it.
+run count -t a -q -j 1 in; want=$OUT
+mpi_run -n 1 "$PARDO" count -t a -q -j 2 in
+check_eq "-n 1: the same records" "$want" "$OUT"
+check_rc "-n 1: status 0" 0
+
+if [ -d "$FED" ]; then
+    same "shm: words --corpus over the Federalist Papers" -- words --corpus --top 50 "$FED"
+    same "tcp: stats over the Federalist Papers" "${TCP[@]}" -- stats -f csv -j 2 "$FED"
+else
+    skip "the Federalist Papers" "$FED not found"
+fi
+
+# The summary and --profile: rank 0 only, every rank's workers and items.
+mpi_run -n 3 "$PARDO" stats -j 2 --profile -o prof.jsonl in
+check_eq "summary: one line, 3 ranks x 2 workers" 1 "$(grep -c '6 workers (3 ranks x 2)' <<<"$ERR")"
+check_eq "--profile: one table" 1 "$(grep -c '^stage ' <<<"$ERR")"
+check_eq "--profile: every rank's files" "$(ls in | wc -l)" \
+    "$(awk '$1 == "read" { print $2 }' <<<"$ERR")"
+check_eq "-o: one file, written by rank 0" "$(ls in | wc -l)" "$(wc -l < prof.jsonl)"
+
+# A file that only rank 0 sees: rank 0 walks in/ in one folder, ranks 1 and
+# 2 run in another, where in/ is empty (as on a node without the files).
+mkdir -p other/in
+run stats -q -j 1 in; want=$OUT
+mpi_run -n 1 --wdir "$TMP" "$PARDO" stats -q -j 1 in : -n 2 --wdir "$TMP/other" "$PARDO" stats -q -j 1 in
+check_rc "seen by rank 0 only: status 1" 1
+elsewhere=$(grep -c "\"error\":\"No such file or directory (on rank [12], host $HOST)\"}" <<<"$OUT")
+check "seen by rank 0 only: the error records say which rank and host ($elsewhere)" test "$elsewhere" -gt 0
+check "seen by rank 0 only: so do the stderr lines" \
+    has "$ERR" ": No such file or directory (on rank "
+bad=$(grep -vxF -f <(printf '%s\n' "$want") <<<"$OUT" | grep -vc "(on rank [12], host $HOST)\"}$")
+check_eq "seen by rank 0 only: rank 0's records as in a plain run" 0 "$bad"
+check_eq "seen by rank 0 only: one record per file" "$(ls in | wc -l)" "$(wc -l <<<"$OUT")"
+
+# --isolate: a file that crashes its worker process is an error record; MPI
+# never sees the crash.  The fault is an LD_PRELOAD library, as in
+# t_cli_isolate.sh.  opal_signal "": no Open MPI backtrace from the worker.
+if cc -shared -fPIC -O1 -o libfault.so "$TESTS_DIR/fault/fault_read.c" -ldl 2>cc.err; then
+    run count -t a -q -j 1 in; want=$(grep -vF '"in/f3.txt"' <<<"$OUT")
+    mpi_run -n 3 --mca opal_signal "" -x LD_PRELOAD="$TMP/libfault.so" -x PARDO_FAULT=segv \
+        -x PARDO_FAULT_PATH=in/f3.txt -x ASAN_OPTIONS="$ASAN_OPTIONS:handle_segv=0" \
+        -x TSAN_OPTIONS="$TSAN_OPTIONS:handle_segv=0" \
+        -x UBSAN_OPTIONS="$UBSAN_OPTIONS:handle_segv=0" "$PARDO" count -t a -q -j 2 --isolate in
+    check_rc "--isolate, a crashing file: status 1" 1
+    check "--isolate, a crashing file: its error record" has "$OUT" \
+        '{"path":"in/f3.txt","error":"crashed: signal 11 (Segmentation fault) in stage read"}'
+    check_eq "--isolate, a crashing file: the other records" "$want" \
+        "$(grep -vF '"in/f3.txt"' <<<"$OUT")"
+else
+    notok "build the fault library" "$(cat cc.err)"
+fi
+
+# ---- a rank that dies, Ctrl-C --------------------------------------------------
+# The run reads its paths from a FIFO that we hold open, so it is surely
+# still running when the rank is killed or the signal comes.  Job control:
+# a background job must not start with SIGINT ignored.
+set -m
+start_fifo_run() {      # start_fifo_run TRANSPORT... -- PARDO_ARGS...: $pid
+    local transport=()
+    while [ "$1" != -- ]; do transport+=("$1"); shift; done; shift
+    rm -f list out.jsonl .out.jsonl.* so se
+    mkfifo list
+    timeout -k 5 "$LIMIT" "${MPIRUN[@]}" -n 3 "${transport[@]}" "$PARDO" "$@" \
+        --files-from list > so 2> se &
+    pid=$!
+    exec 5<> list       # read-write: never waits for the reader
+    if [ -d "$FED" ]; then printf '%s\n' "$FED"/*.txt; fi >&5
+    printf 'in/%s\n' $(ls in) >&5
+    # Until the three ranks run, and a little longer for their handlers.
+    for _ in $(seq 1 100); do
+        [ "$(ranks | wc -l)" -eq 3 ] && break
+        sleep 0.05
+    done
+    all_ranks+=" $(ranks | tr '\n' ' ')"
+    sleep 1
+}
+all_ranks=""
+ranks() {       # the pids of this run's ranks: mpirun's children
+    local m
+    m=$(pgrep -P "$pid" -x mpirun || echo "$pid")
+    pgrep -P "$m" -x pardo
+}
+rank_pid() {    # rank_pid N
+    local p
+    for p in $(ranks); do
+        tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1" &&
+            echo "$p"
+    done
+}
+whole_records() {   # every line of so is a whole record
+    [ "$(grep -cv '^{"path":.*}$' so)" -eq 0 ]
+}
+
+for t in shm tcp; do
+    tr=(); [ $t == tcp ] && tr=("${TCP[@]}")
+    start_fifo_run "${tr[@]}" -- stats -q -j 1 -o out.jsonl
+    s=$SECONDS
+    kill -9 "$(rank_pid 1)"
+    wait $pid; RC=$?
+    exec 5>&-
+    check "$t, rank 1 killed: mpirun fails, no hang (status $RC after $((SECONDS - s)) s)" \
+        test "$RC" -ne 0 -a "$RC" -ne 124 -a $((SECONDS - s)) -lt $((LIMIT / 2))
+    check_eq "$t, rank 1 killed: no -o file, no temporary file" "" "$(ls -A | grep out.jsonl)"
+done
+start_fifo_run -- stats -q -j 2
+kill -9 "$(rank_pid 2)"
+wait $pid; RC=$?
+exec 5>&-
+check "rank 2 killed, stdout: mpirun fails (status $RC)" test "$RC" -ne 0 -a "$RC" -ne 124
+check "rank 2 killed, stdout: whole records only ($(wc -l < so))" whole_records
+
+# Ctrl-C: mpirun sends SIGTERM to every rank.  Rank 0 stops taking files,
+# the other ranks stop their pools, rank 0 writes whole records (or removes
+# its temporary file) and every rank ends.
+start_fifo_run -- stats -q -j 2 -o out.jsonl
+s=$SECONDS
+kill -INT $pid
+wait $pid; RC=$?
+exec 5>&-
+check "Ctrl-C -o: mpirun fails, no hang (status $RC after $((SECONDS - s)) s)" \
+    test "$RC" -ne 0 -a "$RC" -ne 124
+check_eq "Ctrl-C -o: no -o file, no temporary file" "" "$(ls -A | grep out.jsonl)"
+start_fifo_run "${TCP[@]}" -- stats -q -j 1
+kill -INT $pid
+wait $pid; RC=$?
+exec 5>&-
+check "Ctrl-C: mpirun fails (status $RC)" test "$RC" -ne 0 -a "$RC" -ne 124
+check "Ctrl-C: whole records only ($(wc -l < so))" whole_records
+check "Ctrl-C: rank 0 took records before it ($(wc -l < so))" test "$(wc -l < so)" -gt 0
+# mpirun may end before its ranks do (a sanitizer's exit checks take time).
+for _ in $(seq 1 100); do
+    left=""
+    for p in $all_ranks; do    # a zombie is dead (here init may be slow to reap)
+        [ -d /proc/$p ] && ! grep -q '^State:[[:space:]]*Z' /proc/$p/status 2>/dev/null &&
+            left+=" $p"
+    done
+    [ -z "$left" ] && break
+    sleep 0.1
+done
+check_eq "no rank left after any of these, 10 s on" "" "$left"
