@@ -33,6 +33,9 @@
 #include <string.h>
 
 #include <utf8proc.h>
+#if defined(__SSE2__) && !defined(TEXT_NO_SIMD)
+#include <emmintrin.h>
+#endif
 
 #include "pardo.h"
 #include "text.h"
@@ -180,6 +183,24 @@ static inline uint64_t special8(uint64_t v)
 static inline void copy_plain(const unsigned char *in, size_t n, size_t *i, char *out, size_t *o)
 {
     size_t a = *i, b = *o;
+#if defined(__SSE2__) && !defined(TEXT_NO_SIMD)
+    /* 16 bytes at a time, stored whole while 16 are left (so there is
+     * room): the ones up to the first byte >= 0x80 or CR count. */
+    while (n - a >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(in + a));
+        unsigned stop = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(v, _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
+        _mm_storeu_si128((__m128i *)(void *)(out + b), v);
+        if (stop) {
+            unsigned k = (unsigned)__builtin_ctz(stop);
+            *i = a + k;
+            *o = b + k;
+            return;
+        }
+        a += 16;
+        b += 16;
+    }
+#endif
     while (a + 8 <= n) {
         uint64_t v;
         memcpy(&v, in + a, 8);
