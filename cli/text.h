@@ -242,6 +242,7 @@ enum {
 struct text__tok {
     size_t   off;      /* the text is base + off (see text__batch_fn) */
     size_t   len, cps, sentence;
+    size_t   end;      /* the offset in the body after the token */
     unsigned flags;    /* TEXT__T_* */
 };
 /* Gets n >= 1 tokens in order; each text is base + off, len bytes and 16
