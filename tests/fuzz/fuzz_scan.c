@@ -4,8 +4,9 @@
  *
  * Checks the invariants that tie the two together: every WORD counted
  * once, NUMs apart, sentence indexes never going back, types and hapax
- * from the table, inner <= count, rates present only with words, and the
- * table's sorted order.
+ * from the table, inner and inner_caps word by word and the -ly count as
+ * the tokens give them, inner <= count, rates present only with words,
+ * and the table's sorted order.
  */
 #include <math.h>
 #include <stdint.h>
@@ -18,7 +19,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct seen {
-    uint64_t words, nums, sentences;
+    uint64_t words, nums, sentences, ly;
     size_t   last_sent, last_word_sent;
     int      any, any_word;
     struct wordtab *t;
@@ -37,13 +38,17 @@ static int on_token(void *ctx, const struct text_token *tok)
         if (tok->text[i] != 0)
             abort();
     if (tok->is_word) {
-        /* a kept sentence is a sentence index that has a WORD */
-        if (!s->any_word || tok->sentence != s->last_word_sent)
+        /* a kept sentence is a sentence index that has a WORD; its first
+         * WORD is not inner, the others are */
+        int inner = s->any_word && tok->sentence == s->last_word_sent;
+        if (!inner)
             s->sentences++;
         s->any_word = 1;
         s->last_word_sent = tok->sentence;
         s->words++;
-        struct word_entry e = {tok->text, (uint32_t)tok->len, 1, 0, 0};
+        s->ly += (uint64_t)text_is_ly_adverb(tok->text, tok->len, tok->cps, tok->letters_only);
+        struct word_entry e = {tok->text, (uint32_t)tok->len, 1, (uint64_t)inner,
+                               (uint64_t)(inner && tok->capitalised)};
         if (wordtab_add(s->t, &e) != 0)
             abort();
     } else {
@@ -71,7 +76,7 @@ static void check(const char *body, size_t len)
     if (text_analyze(body, len, reused, &st) != 0)
         abort();
     if (st.words != s.words || st.nums != s.nums || st.types != wordtab_size(reused) ||
-        st.types != wordtab_size(s.t) || st.sentences != s.sentences)
+        st.types != wordtab_size(s.t) || st.sentences != s.sentences || st.ly != s.ly)
         abort();
     if (st.hapax > st.types || st.types > st.words || st.sentences > st.words || st.ly > st.words)
         abort();
@@ -86,7 +91,8 @@ static void check(const char *body, size_t len)
     uint64_t sum = 0, hapax = 0;
     for (size_t i = 0; i < n; i++) {
         const struct word_entry *o = wordtab_get(s.t, w[i].word, w[i].len);
-        if (!o || o->count != w[i].count || w[i].inner > w[i].count ||
+        if (!o || o->count != w[i].count || o->inner != w[i].inner ||
+            o->inner_caps != w[i].inner_caps || w[i].inner > w[i].count ||
             w[i].inner_caps > w[i].inner)
             abort();
         if (i && (w[i - 1].count < w[i].count ||
