@@ -324,7 +324,8 @@ static const struct man_section man_sections[] = {
       "neither created nor replaced (the temporary file goes), and standard "
       "output holds the whole records written so far. On Ctrl-C mpirun sends "
       "SIGTERM to every rank: rank 0 stops as on any signal (no partial record, no "
-      "temporary file) and mpirun exits with status 1. mpirun adds a note of its "
+      "temporary file) and mpirun exits with status 1; a second Ctrl-C makes "
+      "mpirun kill every rank at once. mpirun adds a note of its "
       "own on stderr whenever rank 0 ends with a status other than 0.",
       "With a path list read from a pipe, rank 0 takes the paths a batch at a "
       "time, so a list that comes slowly holds records back until a batch is "

@@ -152,14 +152,31 @@ start_fifo_run() {      # start_fifo_run TRANSPORT... -- PARDO_ARGS...: $pid
         [ "$(ranks | wc -l)" -eq 3 ] && break
         sleep 0.05
     done
-    all_ranks+=" $(ranks | tr '\n' ' ')"
+    run_ranks=$(ranks | tr '\n' ' ')
+    all_ranks+=" $run_ranks"
     sleep 1
 }
 all_ranks=""
+alive() {       # alive PID...: those still running (a zombie is dead, and
+    local p     # here init may be slow to reap)
+    for p in "$@"; do
+        [ -d /proc/$p ] && ! grep -q '^State:[[:space:]]*Z' /proc/$p/status 2>/dev/null &&
+            echo "$p"
+    done
+}
+end_fifo_run() {    # waits for mpirun, then (10 s at most) for its ranks:
+    wait $pid; RC=$?    # mpirun may end before them
+    exec 5>&-
+    for _ in $(seq 1 100); do
+        [ -z "$(alive $run_ranks)" ] && break
+        sleep 0.1
+    done
+}
+mpirun_pid() {  # the run's mpirun, timeout's child
+    pgrep -P "$pid" -x mpirun
+}
 ranks() {       # the pids of this run's ranks: mpirun's children
-    local m
-    m=$(pgrep -P "$pid" -x mpirun || echo "$pid")
-    pgrep -P "$m" -x pardo
+    pgrep -P "$(mpirun_pid)" -x pardo
 }
 rank_pid() {    # rank_pid N
     local p
@@ -169,7 +186,9 @@ rank_pid() {    # rank_pid N
     done
 }
 whole_records() {   # every line of so is a whole record
-    [ "$(grep -cv '^{"path":.*}$' so)" -eq 0 ]
+    [ "$(grep -cv '^{"path":.*}$' so)" -eq 0 ] && return 0
+    echo "# not whole records:"; grep -v '^{"path":.*}$' so | head -5 | cut -c1-200 | sed 's/^/#   /'
+    cat -A so | tail -c 300; return 1
 }
 
 for t in shm tcp; do
@@ -177,45 +196,34 @@ for t in shm tcp; do
     start_fifo_run "${tr[@]}" -- stats -q -j 1 -o out.jsonl
     s=$SECONDS
     kill -9 "$(rank_pid 1)"
-    wait $pid; RC=$?
-    exec 5>&-
+    end_fifo_run
     check "$t, rank 1 killed: mpirun fails, no hang (status $RC after $((SECONDS - s)) s)" \
         test "$RC" -ne 0 -a "$RC" -ne 124 -a $((SECONDS - s)) -lt $((LIMIT / 2))
     check_eq "$t, rank 1 killed: no -o file, no temporary file" "" "$(ls -A | grep out.jsonl)"
 done
 start_fifo_run -- stats -q -j 2
 kill -9 "$(rank_pid 2)"
-wait $pid; RC=$?
-exec 5>&-
+end_fifo_run
 check "rank 2 killed, stdout: mpirun fails (status $RC)" test "$RC" -ne 0 -a "$RC" -ne 124
 check "rank 2 killed, stdout: whole records only ($(wc -l < so))" whole_records
 
 # Ctrl-C: mpirun sends SIGTERM to every rank.  Rank 0 stops taking files,
 # the other ranks stop their pools, rank 0 writes whole records (or removes
-# its temporary file) and every rank ends.
+# its temporary file) and every rank ends.  The signal goes to mpirun
+# alone, as from a terminal: `timeout` would send a second one to its
+# process group, where mpirun is too, and a second Ctrl-C makes mpirun
+# kill the ranks at once.
 start_fifo_run -- stats -q -j 2 -o out.jsonl
 s=$SECONDS
-kill -INT $pid
-wait $pid; RC=$?
-exec 5>&-
+kill -INT "$(mpirun_pid)"
+end_fifo_run
 check "Ctrl-C -o: mpirun fails, no hang (status $RC after $((SECONDS - s)) s)" \
     test "$RC" -ne 0 -a "$RC" -ne 124
 check_eq "Ctrl-C -o: no -o file, no temporary file" "" "$(ls -A | grep out.jsonl)"
 start_fifo_run "${TCP[@]}" -- stats -q -j 1
-kill -INT $pid
-wait $pid; RC=$?
-exec 5>&-
+kill -INT "$(mpirun_pid)"
+end_fifo_run
 check "Ctrl-C: mpirun fails (status $RC)" test "$RC" -ne 0 -a "$RC" -ne 124
 check "Ctrl-C: whole records only ($(wc -l < so))" whole_records
 check "Ctrl-C: rank 0 took records before it ($(wc -l < so))" test "$(wc -l < so)" -gt 0
-# mpirun may end before its ranks do (a sanitizer's exit checks take time).
-for _ in $(seq 1 100); do
-    left=""
-    for p in $all_ranks; do    # a zombie is dead (here init may be slow to reap)
-        [ -d /proc/$p ] && ! grep -q '^State:[[:space:]]*Z' /proc/$p/status 2>/dev/null &&
-            left+=" $p"
-    done
-    [ -z "$left" ] && break
-    sleep 0.1
-done
-check_eq "no rank left after any of these, 10 s on" "" "$left"
+check_eq "no rank left after any of these" "" "$(alive $all_ranks)"
