@@ -5,8 +5,9 @@
  * The tool is a thin shell around libpardo: opts.c turns argv into a
  * struct opts (one table of options yields the parser, --help and the man
  * page), walk.c turns PATHs and path lists into a lazy stream of file names,
- * run.c feeds that stream to pardo_imap with a four-stage pipeline (read,
- * clean, process, output) per file, and the main thread only writes the
+ * run.c feeds that stream to pardo_imap (under mpirun: pardo_mpi_imap over
+ * the ranks, mpi_run.c) with a four-stage pipeline (read, clean, process,
+ * output) per file, and the main thread only writes the
  * finished record bytes (output.c), draws the progress line (progress.c)
  * and reports errors.  emit.c formats records (JSON Lines, CSV, TSV) into
  * growable buffers.  Every fallible function returns 0 or a negative code
