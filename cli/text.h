@@ -249,8 +249,9 @@ struct text__tok {
  * zero bytes, valid only during the call.  fn may change the tokens. */
 typedef int text__batch_fn(void *ctx, const char *base, struct text__tok *t, size_t n);
 /* text__scan() that hands tokens out a batch at a time (up to
- * TEXT__BATCH), so that the consumer runs one call per batch and can look
- * ahead in it.  Returns 0, fn's non-zero return, or PARDO_ENOMEM. */
+ * TEXT__BATCH), so that the consumer runs one call per batch, not one per
+ * token.  tb holds the batch's texts.  Returns 0, fn's non-zero return, or
+ * PARDO_ENOMEM. */
 enum { TEXT__BATCH = 128 };
 int text__scan_batch(const char *body, size_t len, struct text_buf *tb,
                      text__batch_fn *fn, void *ctx);
@@ -269,8 +270,8 @@ int text__decode(struct text_buf *scratch, const unsigned char *in, size_t n,
 int text__wordtab_bump(struct wordtab *t, const char *w, size_t len,
                        int inner, int inner_caps);
 /* text__wordtab_bump() for each WORD of a batch (NUMs are skipped), with
- * inner = TEXT__T_INNER and inner_caps = inner and TEXT__T_CAPS; the
- * tokens' cells are fetched ahead.  0 or PARDO_ENOMEM. */
+ * inner = TEXT__T_INNER and inner_caps = inner and TEXT__T_CAPS, in one
+ * call.  0 or PARDO_ENOMEM. */
 int text__wordtab_count(struct wordtab *t, const char *base, const struct text__tok *tok,
                         size_t n);
 /* Folds the counts of text__wordtab_bump() into the entries.  0 or
