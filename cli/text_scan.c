@@ -304,6 +304,12 @@ static inline unsigned class_at(const unsigned char *s, size_t n, size_t i, int3
 
 /* ---- tokens ----------------------------------------------------------- */
 
+#if defined(__GNUC__) || defined(__clang__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
 /* Token slots in the batch buffer: a plain token always takes 32 bytes. */
 enum { SLOT = 32 };
 
@@ -311,9 +317,8 @@ enum { SLOT = 32 };
  * offset o and into tok (but for off and sentence); *end gets the offset
  * after it.  0 or PARDO_ENOMEM.  Out of line: it is the rare case, and the
  * scanning loop keeps its registers. */
-static __attribute__((noinline)) int read_token(const unsigned char *s, size_t n, size_t i,
-                                                struct text_buf *tb, size_t o,
-                                                struct text__tok *tok, size_t *end)
+static NOINLINE int read_token(const unsigned char *s, size_t n, size_t i, struct text_buf *tb,
+                               size_t o, struct text__tok *tok, size_t *end)
 {
     int32_t cp;
     size_t l, o0 = o, cps = 0;
