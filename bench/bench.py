@@ -155,9 +155,9 @@ def section_mpi(pardo):
 def section_rss(pardo):
     fs = files()
     sizes = sorted(os.path.getsize(f) for f in fs)
-    out = subprocess.run(["/usr/bin/env", "PARDO_DEBUG_RSS=1", pardo, "stats", "-q", "-j", "2"] + fs,
+    out = subprocess.run([pardo, "stats", "-q", "-j", "2", "--debug-rss"] + fs,
                          capture_output=True, text=True)
-    line = [l for l in out.stderr.splitlines() if "rss" in l.lower()]
+    line = [l for l in out.stderr.splitlines() if "max_rss_kb" in l]
     print("\n== memory ==")
     print(f"  pardo stats -j 2 over the corpus: {line[-1] if line else 'no RSS report'}; "
           f"limit 64 MB + two largest files ({(sizes[-1] + sizes[-2]) / 1e6:.1f} MB) = "
