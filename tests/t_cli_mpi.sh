@@ -18,8 +18,12 @@ fi
 # are not instrumented: the suppressions of the library's MPI tests
 # (tests/mpi/*.supp, make mpi-asan / mpi-tsan) cover them here too.  The
 # leaks' stacks must reach libmpi's frames (slow unwinding), and a count of
-# what was suppressed is no report.
-export ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0"
+# what was suppressed is no report.  symbolize=0: the suppressions name
+# modules, which need no symbolizer, and mpirun kills the ranks that are
+# still ending (their exit checks) when rank 0 exits with 1, symbolizer and
+# all, which the sanitizer would report.
+export ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0:symbolize=0"
+export UBSAN_OPTIONS="$UBSAN_OPTIONS:symbolize=0"
 export LSAN_OPTIONS="suppressions=$TESTS_DIR/mpi/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 export TSAN_OPTIONS="${TSAN_OPTIONS}:suppressions=$TESTS_DIR/mpi/tsan.supp"
 
