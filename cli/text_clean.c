@@ -232,6 +232,12 @@ enum { DEC_OK = 0, DEC_NOT_UTF8 = 1 };
  * invalid byte with DEC_NOT_UTF8; else each maximal run of invalid bytes
  * becomes U+FFFD and *bad counts them.  *need_nfc is set when a code point
  * that NFC might change was met. */
+/* CR LF and a lone CR are one line end (spec 1.2): bytes to skip at a CR. */
+static inline size_t crlf_len(const unsigned char *in, size_t n, size_t i)
+{
+    return i + 1 < n && in[i + 1] == '\n' ? 2 : 1;
+}
+
 static int decode_utf8(struct text_buf *b, const unsigned char *in, size_t n, int strict,
                        size_t *bad, int *need_nfc)
 {
@@ -249,7 +255,7 @@ static int decode_utf8(struct text_buf *b, const unsigned char *in, size_t n, in
         unsigned c = in[i];
         if (c == '\r') {
             b->data[o++] = '\n';
-            i += (i + 1 < n && in[i + 1] == '\n') ? 2 : 1;
+            i += crlf_len(in, n, i);
             in_bad = 0;
             continue;
         }
@@ -293,7 +299,7 @@ static int decode_latin1(struct text_buf *b, const unsigned char *in, size_t n)
         unsigned c = in[i];
         if (c == '\r') {
             b->data[o++] = '\n';
-            i += (i + 1 < n && in[i + 1] == '\n') ? 2 : 1;
+            i += crlf_len(in, n, i);
             continue;
         }
         i++;

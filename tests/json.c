@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "../cli/text.h"  /* text__utf8_encode: the one UTF-8 encoder */
 
 struct json_cursor {
     const char *s, *end;
@@ -51,30 +52,6 @@ static int json_hex4(struct json_cursor *c, unsigned *out)
     }
     *out = v;
     return 0;
-}
-
-static size_t json_put_utf8(char *d, uint32_t c)
-{
-    if (c < 0x80) {
-        d[0] = (char)c;
-        return 1;
-    }
-    if (c < 0x800) {
-        d[0] = (char)(0xC0 | (c >> 6));
-        d[1] = (char)(0x80 | (c & 0x3F));
-        return 2;
-    }
-    if (c < 0x10000) {
-        d[0] = (char)(0xE0 | (c >> 12));
-        d[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-        d[2] = (char)(0x80 | (c & 0x3F));
-        return 3;
-    }
-    d[0] = (char)(0xF0 | (c >> 18));
-    d[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-    d[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-    d[3] = (char)(0x80 | (c & 0x3F));
-    return 4;
 }
 
 /* Parses a string at c->s (at its opening quote) into a new buffer. */
@@ -117,7 +94,7 @@ static char *json_string(struct json_cursor *c, size_t *len)
                     goto fail;
                 u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
             }
-            o += json_put_utf8(out + o, u);
+            o += text__utf8_encode((int32_t)(u), out + o);
             break;
         default:
             goto fail;
