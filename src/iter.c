@@ -82,6 +82,16 @@ static int iter_has_work(struct pardo__job *job)
     return it->queue.len > 0 && !it->closing && !atomic_load(&it->pool->cancelled);
 }
 
+/* Whether the caller may be waiting for slot s, now DONE: in order, only
+ * for the oldest item; unordered, for any.  Other completions wake nobody
+ * (take_slot also wakes every 50 ms, and a cancel or pardo_iter_free wakes
+ * on the worker leaving the job). */
+static int wanted(const struct pardo_iter *it, const struct slot *s)
+{
+    return it->flags == PARDO_UNORDERED || it->closing || atomic_load(&it->pool->cancelled) ||
+           &it->slots[it->order.v[it->order.head]] == s;
+}
+
 static void iter_work(struct pardo__job *job)
 {
     struct pardo_iter *it = (struct pardo_iter *)job;
@@ -99,7 +109,8 @@ static void iter_work(struct pardo__job *job)
         s->status = rc;
         s->state = SLOT_DONE;
         ring_push(&it->done, it->w, (int)(s - it->slots));
-        pthread_cond_broadcast(&it->pool->done_cv);
+        if (wanted(it, s))
+            pthread_cond_broadcast(&it->pool->done_cv);
     }
 }
 
