@@ -69,10 +69,10 @@ $(BUILD)/examples/%: $(BUILD)/examples/%.o $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # ---- MPI (mpi.mk): when mpicc is found, or MPI=1; MPI=0 turns it off -------
-# With MPI the pardo tool runs under mpirun too (cli/mpi_run.c, which is
-# built with MPI's headers and PARDO_HAVE_MPI); without it the same file
-# gives the stubs of a one-process run.  The stamp rebuilds it when MPI
-# changes in a build folder.
+# With MPI the pardo tool runs under mpirun too, as its twin pardo-mpi
+# (cli/mpi_run.c built with MPI's headers and PARDO_HAVE_MPI); pardo itself
+# and a build without MPI get the same file's stubs of a one-process run.
+# The stamp rebuilds it when MPI changes in a build folder.
 MPI ?= $(if $(shell command -v mpicc 2>/dev/null),1,0)
 ifeq ($(MPI),1)
 include mpi.mk
@@ -158,7 +158,8 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/include/pardo.h $(DESTDIR)$(PREFIX)/lib/libpardo.* \
-	  $(DESTDIR)$(PREFIX)/bin/pardo $(DESTDIR)$(PREFIX)/share/man/man1/pardo.1 \
+	  $(DESTDIR)$(PREFIX)/bin/pardo $(DESTDIR)$(PREFIX)/bin/pardo-mpi \
+	  $(DESTDIR)$(PREFIX)/share/man/man1/pardo.1 \
 	  $(DESTDIR)$(PREFIX)/lib/pkgconfig/pardo.pc
 
 man: $(PARDO)

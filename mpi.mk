@@ -8,8 +8,9 @@
 #   tests/mpi/bench_*.c   the dispatch benchmark, run by tests/mpi/bench.sh
 #   examples/mpi/*.c      one program each
 # Targets: mpi (library, tests, examples), mpi-check, mpi-asan, mpi-tsan,
-# mpi-bench, mpi-install.  It also builds the pardo tool with MPI
-# (cli/mpi_run.c; tests/t_cli_mpi.sh runs it under mpirun).  Try it without the Makefile's help:
+# mpi-bench, mpi-install.  It also builds the pardo tool's MPI twin,
+# pardo-mpi (cli/mpi_run.c; tests/t_cli_mpi.sh runs pardo under mpirun).
+# Try it without the Makefile's help:
 #   make -f Makefile -f mpi.mk mpi-check BUILD=build/mpi WERROR=-Werror
 
 ifndef PARDO_MPI_MK
@@ -78,21 +79,28 @@ mpi-bench: $(MPI_BENCHES)
 	@MPIRUN="$(MPIRUN)" tests/mpi/bench.sh $(BUILD)
 
 # ---- the pardo tool over MPI -------------------------------------------------
-# cli/mpi_run.c with MPI's headers and PARDO_HAVE_MPI (compiled by $(CC),
-# like the rest of the tool); pardo and the unit tests, which link the
-# tool's objects, with libpardo_mpi.a and MPI's libraries.  libpardo.a comes
-# again after libpardo_mpi.a, which needs it.
+# cli/mpi_run.c twice: as stubs (with PARDO_MPI_TWIN) in pardo, which then
+# does not load MPI's libraries, and with MPI's headers and PARDO_HAVE_MPI
+# (compiled by $(CC), like the rest of the tool) in pardo-mpi, linked with
+# libpardo_mpi.a (libpardo.a after it, which it needs) and MPI's libraries.
+# pardo started by mpirun execs pardo-mpi from its own folder.
 ifneq ($(MPI),0)
 MPI_COMPILE := $(shell $(MPICC) --showme:compile 2>/dev/null)
 MPI_LINK    := $(shell $(MPICC) --showme:link 2>/dev/null)
-$(BUILD)/cli/mpi_run.o: CPPFLAGS += -DPARDO_HAVE_MPI $(MPI_COMPILE)
-$(BUILD)/cli/mpi_run.o: include/pardo_mpi.h mpi.mk
-$(PARDO) $(TESTS): $(MPI_A)
-$(PARDO) $(TESTS): LDLIBS := $(MPI_A) $(LIB_A) $(MPI_LINK) $(LDLIBS)
+PARDO_MPI   := $(BUILD)/pardo-mpi
+all: $(PARDO_MPI)
+$(BUILD)/cli/mpi_run.o: CPPFLAGS += -DPARDO_MPI_TWIN
+$(BUILD)/cli/mpi_run_mpi.o: cli/mpi_run.c $(wildcard include/*.h cli/*.h) mpi.mk Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DPARDO_HAVE_MPI $(MPI_COMPILE) $(CFLAGS) -c -o $@ $<
+$(PARDO_MPI): $(BUILD)/cli/main.o $(filter-out $(BUILD)/cli/mpi_run.o,$(CLI_OBJ)) \
+              $(BUILD)/cli/mpi_run_mpi.o $(MPI_A) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(UTF8PROC_LIBS) $(MPI_LINK) $(LDLIBS)
 endif
 
-mpi-install: $(MPI_A)
-	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib
+mpi-install: $(MPI_A) $(PARDO_MPI)
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(PARDO_MPI) $(DESTDIR)$(PREFIX)/bin/
 	install -m 644 include/pardo_mpi.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 $(MPI_A) $(DESTDIR)$(PREFIX)/lib/
 

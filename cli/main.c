@@ -5,11 +5,14 @@
  * Everything else lives elsewhere: the options table in opts.c, the run in
  * run.c.  Exit statuses are ripgrep's: 0 every file processed, 1 some files
  * failed, 2 a usage or fatal error; 130 after an interrupt (cli.h).
+ * Under mpirun it first becomes its MPI twin (mpi_run.c).
  */
 #include "cli.h"
+#include "run.h"
 
 int main(int argc, char **argv)
 {
+    ranks_exec(argv);           /* under mpirun: pardo-mpi, which links MPI */
     struct opts o;
     int rc = opts_parse(&o, argc, argv);
     int status;

@@ -23,10 +23,52 @@
  * Rank 0 learns every rank's host name at the start (MPI_Gather), for the
  * error records of files that another rank could not read.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "run.h"
+
+/* Set by the MPI launchers; one is enough. */
+static int launched(void)
+{
+    static const char *const vars[] = { "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK" };
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+        if (getenv(vars[i]))
+            return 1;
+    return 0;
+}
+
+#ifdef PARDO_MPI_TWIN
+/* The twin's name, beside this program (make builds both; install puts
+ * both in bin/). */
+#define TWIN "pardo-mpi"
+
+void ranks_exec(char **argv)
+{
+    if (!launched())
+        return;
+    char path[4096];
+    ssize_t n = readlink("/proc/self/exe", path, sizeof path - sizeof TWIN - 1);
+    char *slash = n > 0 ? memrchr(path, '/', (size_t)n) : NULL;
+    if (slash) {
+        memcpy(slash + 1, TWIN, sizeof TWIN);
+        execv(path, argv);
+    } else {
+        snprintf(path, sizeof path, "%s", TWIN);
+        execvp(path, argv);
+    }
+    fprintf(stderr, "pardo: started by an MPI launcher, but cannot run %s: %s\n", path,
+            strerror(errno));
+    exit(EXIT_FATAL);
+}
+#else
+void ranks_exec(char **argv)
+{
+    (void)argv;     /* the twin itself, or a build without MPI */
+}
+#endif
 
 #ifdef PARDO_HAVE_MPI
 
@@ -40,15 +82,6 @@ struct ranks {
     pardo_mpi_iter *it;
 };
 
-/* Set by the MPI launchers; one is enough. */
-static int launched(void)
-{
-    static const char *const vars[] = { "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK" };
-    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
-        if (getenv(vars[i]))
-            return 1;
-    return 0;
-}
 
 int ranks_open(struct ranks **out)
 {

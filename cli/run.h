@@ -151,6 +151,11 @@ int words_unpack_into(struct wordtab *t, const struct packed_words *p);
  * plain run, rank 0 of 1. */
 struct ranks;
 
+/* pardo under an MPI launcher: execs the twin built with MPI, pardo-mpi,
+ * from the same folder (exit 2 if it cannot).  A no-op in the twin, in a
+ * build without MPI, and when no launcher started this process. */
+void ranks_exec(char **argv);
+
 /* Starts MPI when mpirun (or another MPI launcher) started this process,
  * as its environment tells, and sets *rk; otherwise sets *rk = NULL and
  * touches nothing of MPI.  Call it with SIGINT and SIGTERM blocked

@@ -10,9 +10,28 @@
 if ! command -v mpirun > /dev/null; then
     skip "pardo under mpirun" "mpirun not found"; exit 0
 fi
-if ! ldd "$PARDO" 2>/dev/null | grep -q libmpi; then
+TWIN=$(dirname "$PARDO")/pardo-mpi
+if [ ! -x "$TWIN" ]; then
     skip "pardo under mpirun" "$PARDO was built without MPI (make MPI=0)"; exit 0
 fi
+
+# pardo itself loads no MPI library (a plain run does not pay for it); its
+# twin does, and pardo execs it when a launcher started it.
+if ldd "$PARDO" | grep -q libmpi; then
+    notok "pardo does not link MPI" "$(ldd "$PARDO" | grep libmpi)"
+else
+    ok "pardo does not link MPI"
+fi
+check "pardo-mpi links MPI" eval 'ldd "$TWIN" | grep -q libmpi'
+cp "$PARDO" "$TMP/pardo-alone"
+OMPI_COMM_WORLD_SIZE=1 "$TMP/pardo-alone" --version >"$RUN_DIR/out" 2>"$RUN_DIR/err"
+RC=$? ERR=$(cat "$RUN_DIR/err")
+if [ "$RC" -eq 2 ] && grep -q "cannot run .*pardo-mpi" <<<"$ERR"; then
+    ok "under a launcher without its twin: exit 2, says why"
+else
+    notok "under a launcher without its twin: exit 2, says why" "status $RC" "stderr: $ERR"
+fi
+rm -f "$TMP/pardo-alone"
 
 # Open MPI's own allocations in MPI_Init are never freed and its threads
 # are not instrumented: the suppressions of the library's MPI tests
@@ -183,7 +202,7 @@ mpirun_pid() {  # the run's mpirun, timeout's child
     pgrep -P "$pid" -x mpirun
 }
 ranks() {       # the pids of this run's ranks: mpirun's children
-    pgrep -P "$(mpirun_pid)" -x pardo
+    pgrep -P "$(mpirun_pid)" -x 'pardo(-mpi)?'
 }
 rank_pid() {    # rank_pid N
     local p
