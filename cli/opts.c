@@ -318,7 +318,9 @@ static const struct man_section man_sections[] = {
       "line and the summary, whose workers are those of every rank (\"6 workers "
       "(3 ranks x 2)\"). --profile adds up the stage times of every rank. pardo "
       "starts MPI only when an MPI launcher started it (mpirun sets "
-      "OMPI_COMM_WORLD_SIZE, PMIx launchers PMIX_RANK); a plain pardo never does.",
+      "OMPI_COMM_WORLD_SIZE, PMIx launchers PMIX_RANK); a plain pardo never does, "
+      "and does not load MPI's libraries: under a launcher it runs its twin "
+      "pardo-mpi, installed in the same folder.",
       "A rank that dies (killed, out of memory, a crash without --isolate) makes "
       "mpirun end the whole job and exit with a non-zero status: -o FILE is then "
       "neither created nor replaced (the temporary file goes), and standard "
