@@ -599,8 +599,10 @@ int pardo__mpi_root_take(pardo_mpi_iter *it, struct pardo__mpi_item *item)
         r->since_progress = 0;
         if (progress(it))
             idle = 0;
-        else
+        else if (r->alive > 0 || can_pull(it))
             wait_a_little(it, &idle);
+        /* else the generator has just ended with nothing out: the end, at
+         * the top, not after a wait_a_little of 50 ms */
     }
 }
 
