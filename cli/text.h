@@ -231,13 +231,11 @@ int text__scan(const char *body, size_t len, struct text_buf *tok,
                text_token_fn *fn, void *ctx);
 
 /* A token as text__scan_batch() hands it out: struct text_token without the
- * pointer (the batch's buffer may move while the batch fills).
- * TEXT__T_INNER is the consumer's to set. */
+ * pointer (the batch's buffer may move while the batch fills). */
 enum {
     TEXT__T_WORD    = 1 << 0, /* is_word */
     TEXT__T_LETTERS = 1 << 1, /* letters_only */
-    TEXT__T_CAPS    = 1 << 2, /* capitalised */
-    TEXT__T_INNER   = 1 << 3  /* not the first WORD of its sentence */
+    TEXT__T_CAPS    = 1 << 2  /* capitalised */
 };
 struct text__tok {
     size_t   off;      /* the text is base + off (see text__batch_fn) */
@@ -255,6 +253,10 @@ typedef int text__batch_fn(void *ctx, const char *base, struct text__tok *t, siz
 enum { TEXT__BATCH = 128 };
 int text__scan_batch(const char *body, size_t len, struct text_buf *tb,
                      text__batch_fn *fn, void *ctx);
+/* Which classifier the scan uses from now on (for tests, process-wide, not
+ * thread-safe): -1 the best this CPU has (the default), 0 the portable one
+ * (SSE2 on x86-64), 1 at most AVX2.  Returns the previous setting. */
+int text__scan_level(int level);
 
 /* Section 1.1-1.2 only (no NFC, no boilerplate), into scratch from offset 0
  * (out->body points there): for tests and fuzzers that check the NFC step
@@ -269,11 +271,20 @@ int text__decode(struct text_buf *scratch, const unsigned char *in, size_t n,
  * text__wordtab_sync(). */
 int text__wordtab_bump(struct wordtab *t, const char *w, size_t len,
                        int inner, int inner_caps);
-/* text__wordtab_bump() for each WORD of a batch (NUMs are skipped), with
- * inner = TEXT__T_INNER and inner_caps = inner and TEXT__T_CAPS, in one
- * call.  0 or PARDO_ENOMEM. */
+/* The running sums of one text_analyze() pass (sections 3 and 4). */
+struct text__tally {
+    uint64_t words, nums, ly;
+    size_t   sent;         /* index of the current sentence; SIZE_MAX at first */
+    uint64_t sent_len;     /* its WORDs so far */
+    uint64_t n_sent, sum, sumsq; /* closed sentences with WORDs, sums of lengths */
+};
+/* The per-batch step of text_analyze(), in one loop over the batch: adds
+ * its WORDs and NUMs, -ly adverbs and sentence lengths to y, and bumps
+ * each WORD in t (text__wordtab_bump(), inner when it is not the first
+ * WORD of its sentence, inner_caps when inner and TEXT__T_CAPS).  0 or
+ * PARDO_ENOMEM. */
 int text__wordtab_count(struct wordtab *t, const char *base, const struct text__tok *tok,
-                        size_t n);
+                        size_t n, struct text__tally *y);
 /* Folds the counts of text__wordtab_bump() into the entries.  0 or
  * PARDO_ENOMEM (a queued word could not be added). */
 int text__wordtab_sync(struct wordtab *t);

@@ -5,9 +5,12 @@
  * text_analyze() is one text__scan_batch() over the body with a callback
  * that counts WORDs and NUMs, adds each WORD to the caller's word table
  * (types, hapax and the favourite-word counts all come from there), and
- * keeps the running sums of sentence lengths.  Sentences are told apart by the index
- * the scanner gives each token; a sentence is closed when a WORD with a new
- * index arrives, so sentences without WORDs never count.  The standard
+ * keeps the running sums of sentence lengths: all in one loop over each
+ * batch, text__wordtab_count() (text_words.c), so that a token's record
+ * is read once and its cell is found in the same pass.  Sentences are
+ * told apart by the index the scanner gives each token; a sentence is
+ * closed when a WORD with a new index arrives, so sentences without WORDs
+ * never count.  The standard
  * deviation comes from integer sums (n, sum, sum of squares), which are
  * exact in a double for any real book.  The only other pass is a memchr()
  * count of '!'.
@@ -65,70 +68,26 @@ int text_is_ly_adverb(const char *w, size_t len, size_t cps, int letters_only)
 }
 
 struct analysis {
-    struct wordtab *t;
-    uint64_t        words, nums, ly;
-    size_t          sent;     /* index of the current sentence */
-    uint64_t        sent_len; /* its WORDs so far */
-    uint64_t        n_sent, sum, sumsq;
+    struct wordtab     *t;
+    struct text__tally  y;
 };
 
-static void close_sentence(struct analysis *a)
+static void close_sentence(struct text__tally *y)
 {
-    if (!a->sent_len)
+    if (!y->sent_len)
         return;
-    a->n_sent++;
-    a->sum += a->sent_len;
-    a->sumsq += a->sent_len * a->sent_len;
-    a->sent_len = 0;
+    y->n_sent++;
+    y->sum += y->sent_len;
+    y->sumsq += y->sent_len * y->sent_len;
+    y->sent_len = 0;
 }
 
-/* The per-token half of text_analyze(): counts, sentence sums, -ly, and
- * which WORDs are inner; then the word table counts the batch.  The sums
- * are kept in locals (the stores into t could alias a), and the -ly test
- * does not branch on the token's length, which no predictor guesses (a new
- * sentence, one token in 20, is cheaper as a branch). */
+/* The per-batch step: the word table counts and tallies the batch in one
+ * loop (text__wordtab_count()). */
 static int on_batch(void *ctx, const char *base, struct text__tok *t, size_t n)
 {
     struct analysis *a = ctx;
-    uint64_t words = a->words, nums = a->nums, ly = a->ly, sl = a->sent_len;
-    uint64_t n_sent = a->n_sent, sum = a->sum, sumsq = a->sumsq;
-    size_t sent = a->sent;
-    uint16_t tail_ly;
-    memcpy(&tail_ly, "ly", 2);
-    for (size_t k = 0; k < n; k++) {
-        unsigned f = t[k].flags;
-        if (!(f & TEXT__T_WORD)) {
-            nums++;
-            continue;
-        }
-        words++;
-        if (t[k].sentence != sent) {
-            /* close the current sentence (it has WORDs unless sl is 0) */
-            n_sent += sl != 0;
-            sum += sl;
-            sumsq += sl * sl;
-            sl = 0;
-            sent = t[k].sentence;
-        }
-        t[k].flags = f | (sl != 0) * TEXT__T_INNER;
-        sl++;
-        /* -ly: the last two bytes (the text has 16 zero bytes after it) */
-        const char *w = base + t[k].off;
-        size_t len = t[k].len;
-        uint16_t tail;
-        memcpy(&tail, w + (len >= 2 ? len - 2 : 0), 2);
-        if ((len >= 4) & (tail == tail_ly))
-            ly += (uint64_t)text_is_ly_adverb(w, len, t[k].cps, (f & TEXT__T_LETTERS) != 0);
-    }
-    a->words = words;
-    a->nums = nums;
-    a->ly = ly;
-    a->sent_len = sl;
-    a->n_sent = n_sent;
-    a->sum = sum;
-    a->sumsq = sumsq;
-    a->sent = sent;
-    return text__wordtab_count(a->t, base, t, n);
+    return text__wordtab_count(a->t, base, t, n, &a->y);
 }
 
 static uint64_t count_byte(const char *s, size_t n, int c)
@@ -150,30 +109,30 @@ int text_analyze(const char *body, size_t len, struct wordtab *words, struct tex
     if (!a.t)
         return PARDO_ENOMEM;
     wordtab_clear(a.t);
-    a.sent = SIZE_MAX;
+    a.y.sent = SIZE_MAX;
     int rc = text__scan_batch(body, len, text__wordtab_scratch(a.t), on_batch, &a);
     if (rc == 0) {
-        close_sentence(&a);
+        close_sentence(&a.y);
         rc = text__wordtab_sync(a.t);
     }
     if (rc == 0) {
         size_t n = wordtab_size(a.t);
         uint64_t hapax = text__wordtab_hapax(a.t);
-        st->words = a.words;
-        st->nums = a.nums;
+        st->words = a.y.words;
+        st->nums = a.y.nums;
         st->types = n;
         st->hapax = hapax;
-        st->sentences = a.n_sent;
-        st->ly = a.ly;
+        st->sentences = a.y.n_sent;
+        st->ly = a.y.ly;
         st->exclam = count_byte(body, len, '!');
-        if (a.words) {
-            double N = (double)a.words, S = (double)a.n_sent;
+        if (a.y.words) {
+            double N = (double)a.y.words, S = (double)a.y.n_sent;
             st->ttr = (double)n / N;
-            st->ly_per_10k = 10000.0 * (double)a.ly / N;
+            st->ly_per_10k = 10000.0 * (double)a.y.ly / N;
             st->exclam_per_100k = 100000.0 * (double)st->exclam / N;
             /* words > 0 means at least one sentence. */
-            st->sentence_mean = (double)a.sum / S;
-            double var = S * (double)a.sumsq - (double)a.sum * (double)a.sum;
+            st->sentence_mean = (double)a.y.sum / S;
+            double var = S * (double)a.y.sumsq - (double)a.y.sum * (double)a.y.sum;
             st->sentence_sd = var > 0 ? sqrt(var) / S : 0.0;
         }
     }

@@ -65,6 +65,9 @@ struct wordtab {
     uint32_t          *where;  /* each entry's cell */
     size_t             n, cap;
     int                dirty;  /* cells hold counts to fold */
+    uint64_t           unsynced; /* occurrences counted in cells since the
+                                    last fold: no cell count can overflow
+                                    while it stays <= UINT32_MAX */
     struct chunk      *chunks; /* the arena */
     size_t             nchunks, cur, used;
     struct word_entry *sorted;
@@ -153,6 +156,7 @@ void wordtab_clear(struct wordtab *t)
         memset(t->cells, 0, (t->mask + 1) * sizeof *t->cells);
     t->n = 0;
     t->dirty = 0;
+    t->unsynced = 0;
     t->cur = t->used = 0;
 }
 
@@ -381,43 +385,83 @@ static ALWAYS_INLINE int count_token(struct wordtab *t, const char *w, size_t le
     } else if (!(c = find_or_insert(t, w, len))) {
         return PARDO_ENOMEM;
     }
-    if (c->count == UINT32_MAX)
-        fold(t, c);
     c->count++;
     c->starts += start;
     c->caps += caps;
     return 0;
 }
 
-/* Gives t its first cells, so that the counting loops need not check. */
-static int ensure_cells(struct wordtab *t)
+/* Makes room in the cells' counts for n more occurrences (see `unsynced`),
+ * and gives t its first cells, so that the counting loops need not check
+ * either.  0 or PARDO_ENOMEM. */
+static int ready_for(struct wordtab *t, size_t n)
 {
+    if (t->unsynced + n > UINT32_MAX)
+        text__wordtab_sync(t);
+    t->unsynced += n;
+    t->dirty = 1;
     return t->mask ? 0 : grow_cells(t);
 }
 
 int text__wordtab_bump(struct wordtab *t, const char *w, size_t len, int inner, int inner_caps)
 {
-    if (ensure_cells(t) < 0)
+    if (ready_for(t, 1) < 0)
         return PARDO_ENOMEM;
-    t->dirty = 1;
     return count_token(t, w, len, !inner, inner && inner_caps);
 }
 
 int text__wordtab_count(struct wordtab *t, const char *base, const struct text__tok *tok,
-                        size_t n)
+                        size_t n, struct text__tally *y)
 {
-    if (ensure_cells(t) < 0)
+    if (ready_for(t, n) < 0)
         return PARDO_ENOMEM;
-    t->dirty = 1;
+    /* The sums live in locals: stores into the cells could alias y. */
+    uint64_t words = y->words, nums = y->nums, ly = y->ly, sl = y->sent_len;
+    uint64_t n_sent = y->n_sent, sum = y->sum, sumsq = y->sumsq;
+    size_t sent = y->sent;
+    uint16_t tail_ly;
+    memcpy(&tail_ly, "ly", 2);
+    int rc = 0;
     for (size_t k = 0; k < n; k++) {
         unsigned f = tok[k].flags;
-        if (!(f & TEXT__T_WORD))
+        if (!(f & TEXT__T_WORD)) {
+            nums++;
             continue;
-        unsigned inner = (f / TEXT__T_INNER) & 1, caps = (f / TEXT__T_CAPS) & 1;
-        if (count_token(t, base + tok[k].off, tok[k].len, inner ^ 1, inner & caps) < 0)
-            return PARDO_ENOMEM;
+        }
+        words++;
+        if (tok[k].sentence != sent) {
+            /* close the current sentence (it has WORDs unless sl is 0); a
+             * new sentence, one token in 20, is cheaper as a branch */
+            n_sent += sl != 0;
+            sum += sl;
+            sumsq += sl * sl;
+            sl = 0;
+            sent = tok[k].sentence;
+        }
+        unsigned start = sl == 0;
+        sl++;
+        const char *w = base + tok[k].off;
+        size_t len = tok[k].len;
+        /* -ly: the last two bytes (the text has 16 zero bytes after it),
+         * without a branch on the length, which no predictor guesses */
+        uint16_t tail;
+        memcpy(&tail, w + (len >= 2 ? len - 2 : 0), 2);
+        if ((len >= 4) & (tail == tail_ly))
+            ly += (uint64_t)text_is_ly_adverb(w, len, tok[k].cps, (f & TEXT__T_LETTERS) != 0);
+        if (count_token(t, w, len, start, (start ^ 1) & (f / TEXT__T_CAPS)) < 0) {
+            rc = PARDO_ENOMEM;
+            break;
+        }
     }
-    return 0;
+    y->words = words;
+    y->nums = nums;
+    y->ly = ly;
+    y->sent_len = sl;
+    y->n_sent = n_sent;
+    y->sum = sum;
+    y->sumsq = sumsq;
+    y->sent = sent;
+    return rc;
 }
 
 int text__wordtab_sync(struct wordtab *t)
@@ -427,6 +471,7 @@ int text__wordtab_sync(struct wordtab *t)
     for (size_t i = 0; i < t->n; i++)
         fold(t, &t->cells[t->where[i]]);
     t->dirty = 0;
+    t->unsynced = 0;
     return 0;
 }
 
