@@ -173,6 +173,7 @@ struct block {
     uint64_t more;    /* what may continue a token that ends before it:
                          bytes >= 0x80 (a mark, a letter, U+2019), ', and
                          . or , right after a digit */
+    uint64_t high_apos, dot_comma; /* parts of more, for classify_chunk() */
 };
 
 #ifdef TEXT_SSE2
@@ -248,22 +249,183 @@ static inline void classify64(const unsigned char *p, struct block *b)
     b->letters = letters;
     b->events = events;
     b->more = high_apos | (dot_comma & ((alnum & ~letters) << 1));
+    b->high_apos = high_apos;
+    b->dot_comma = dot_comma;
 }
 
-/* Writes the k (< 16) bytes at p (16 readable), ASCII letters lowercased,
- * to d, then zeros up to d + 32. */
+/* ---- a chunk of blocks at a time ---------------------------------------
+ * The scan reads its 64-byte windows at any offset, but classifies the text
+ * once, in aligned blocks of 64 bytes, a chunk of CHUNK_BLOCKS blocks (and
+ * the one after) at a time: a window is then two shifts per mask.  Every
+ * byte is classified once instead of 4/3 times (windows overlap by 16
+ * bytes), and the classifier may use wider vectors, chosen at run time:
+ * AVX-512BW and AVX2 where the CPU has them (pick_classify()), SSE2 or the
+ * portable classify64() elsewhere. */
+enum { CHUNK_BLOCKS = 32 };
+
+struct chunk {
+    size_t   first; /* block index (offset / 64) of element 0 */
+    uint64_t alnum[CHUNK_BLOCKS + 1], letters[CHUNK_BLOCKS + 1];
+    uint64_t events[CHUNK_BLOCKS + 1], more[CHUNK_BLOCKS + 1];
+};
+
+/* The masks of one block, but `more` without the digit-before-dot bit
+ * (which needs the block before): the classifiers' common output. */
+#define CHUNK_STORE(ch, i, al, le, ev, ha, dc, carry)                                  \
+    do {                                                                              \
+        uint64_t digit_ = (al) & ~(le);                                               \
+        (ch)->alnum[i] = (al);                                                        \
+        (ch)->letters[i] = (le);                                                      \
+        (ch)->events[i] = (ev);                                                       \
+        (ch)->more[i] = (ha) | ((dc) & ((digit_ << 1) | (carry)));                    \
+        (carry) = digit_ >> 63;                                                       \
+    } while (0)
+
+/* The bytes of block `blk` of s[0..len), in buf zero-padded when the block
+ * runs past len (zero bytes are neither tokens nor events). */
+static inline const unsigned char *block_bytes(const unsigned char *s, size_t len, size_t blk,
+                                               unsigned char buf[64])
+{
+    size_t off = blk * 64;
+    if (off < len && len - off >= 64)
+        return s + off;
+    memset(buf, 0, 64);
+    if (off < len)
+        memcpy(buf, s + off, len - off);
+    return buf;
+}
+
+/* 1 when the byte before block `first` is an ASCII digit (for `more`). */
+static inline uint64_t digit_before(const unsigned char *s, size_t first)
+{
+    return first && s[first * 64 - 1] - (unsigned)'0' < 10u;
+}
+
+typedef void classify_chunk_fn(const unsigned char *s, size_t len, struct chunk *ch);
+
+/* Fills ch for blocks ch->first .. ch->first + CHUNK_BLOCKS with classify64(). */
+static void classify_chunk(const unsigned char *s, size_t len, struct chunk *ch)
+{
+    uint64_t carry = digit_before(s, ch->first);
+    for (unsigned i = 0; i <= CHUNK_BLOCKS; i++) {
+        unsigned char buf[64];
+        struct block b;
+        classify64(block_bytes(s, len, ch->first + i, buf), &b);
+        CHUNK_STORE(ch, i, b.alnum, b.letters, b.events, b.high_apos, b.dot_comma, carry);
+    }
+}
+
+#if defined(TEXT_SSE2) && (defined(__GNUC__) || defined(__clang__))
+#define TEXT_WIDE 1
+#include <immintrin.h>
+
+__attribute__((target("avx2"))) static void classify_chunk_avx2(const unsigned char *s,
+                                                                 size_t len, struct chunk *ch)
+{
+    uint64_t carry = digit_before(s, ch->first);
+    for (unsigned i = 0; i <= CHUNK_BLOCKS; i++) {
+        unsigned char buf[64];
+        const unsigned char *p = block_bytes(s, len, ch->first + i, buf);
+        uint64_t m[5] = {0};
+        for (unsigned h = 0; h < 2; h++) {
+            __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(p + 32 * h));
+            __m256i top = _mm256_set1_epi8((char)0x80);
+            /* unsigned x - lo < n, as signed compares of x - lo + 0x80 */
+            __m256i t = _mm256_xor_si256(_mm256_sub_epi8(_mm256_or_si256(v, _mm256_set1_epi8(0x20)),
+                                                         _mm256_set1_epi8('a')),
+                                         top);
+            __m256i letter = _mm256_cmpgt_epi8(_mm256_set1_epi8((char)(-128 + 26)), t);
+            __m256i d = _mm256_xor_si256(_mm256_sub_epi8(v, _mm256_set1_epi8('0')), top);
+            __m256i digit = _mm256_cmpgt_epi8(_mm256_set1_epi8((char)(-128 + 10)), d);
+            __m256i dot = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('.'));
+            __m256i ev = _mm256_or_si256(
+                _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\n')), dot),
+                _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('!')),
+                                _mm256_cmpeq_epi8(v, _mm256_set1_epi8('?'))));
+            __m256i ap = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\''));
+            __m256i cm = _mm256_cmpeq_epi8(v, _mm256_set1_epi8(','));
+            unsigned sh = 32 * h;
+            m[0] |= (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_or_si256(letter, digit)) << sh;
+            m[1] |= (uint64_t)(uint32_t)_mm256_movemask_epi8(letter) << sh;
+            m[2] |= (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_or_si256(ev, v)) << sh;
+            m[3] |= (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_or_si256(ap, v)) << sh;
+            m[4] |= (uint64_t)(uint32_t)_mm256_movemask_epi8(_mm256_or_si256(dot, cm)) << sh;
+        }
+        CHUNK_STORE(ch, i, m[0], m[1], m[2], m[3], m[4], carry);
+    }
+}
+
+__attribute__((target("avx512f,avx512bw"))) static void
+classify_chunk_avx512(const unsigned char *s, size_t len, struct chunk *ch)
+{
+    uint64_t carry = digit_before(s, ch->first);
+    for (unsigned i = 0; i <= CHUNK_BLOCKS; i++) {
+        unsigned char buf[64];
+        __m512i v = _mm512_loadu_si512((const void *)block_bytes(s, len, ch->first + i, buf));
+        uint64_t letter = _mm512_cmplt_epu8_mask(
+            _mm512_sub_epi8(_mm512_or_si512(v, _mm512_set1_epi8(0x20)), _mm512_set1_epi8('a')),
+            _mm512_set1_epi8(26));
+        uint64_t digit = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8('0')),
+                                                _mm512_set1_epi8(10));
+        uint64_t high = _mm512_movepi8_mask(v);
+        uint64_t dot = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('.'));
+        uint64_t ev = high | dot | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\n')) |
+                      _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('!')) |
+                      _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('?'));
+        uint64_t ha = high | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\''));
+        uint64_t dc = dot | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(','));
+        CHUNK_STORE(ch, i, letter | digit, letter, ev, ha, dc, carry);
+    }
+}
+#endif
+
+/* The classifier for this CPU; text__scan_level() can force a plainer one
+ * (for tests). */
+static int scan_level = -1; /* -1: the best the CPU has */
+
+int text__scan_level(int level)
+{
+    int old = scan_level;
+    scan_level = level;
+    return old;
+}
+
+static classify_chunk_fn *pick_classify(void)
+{
+#ifdef TEXT_WIDE
+    if (scan_level != 0 && scan_level != 1 && __builtin_cpu_supports("avx512bw"))
+        return classify_chunk_avx512;
+    if (scan_level != 0 && __builtin_cpu_supports("avx2"))
+        return classify_chunk_avx2;
+#endif
+    return classify_chunk;
+}
+
+/* Bits sh.. of the mask array m[0], m[1] (sh < 64): a window's mask. */
+static inline uint64_t window(const uint64_t *m, unsigned sh)
+{
+    return (m[0] >> sh) | (m[1] << 1 << (63 - sh));
+}
+
+/* 16 bytes of 0xFF, then 16 of 0: its 16 bytes from 16 - k keep k bytes. */
+static const unsigned char keep_bytes[32] = {
+    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+};
+
+/* Writes the k (< 16) ASCII letters and digits at p (16 readable),
+ * lowercased, to d, then zeros up to d + 32.  Setting bit 0x20 lowercases
+ * a letter and leaves a digit as it is. */
 static inline void store_lower(const unsigned char *p, unsigned k, char *d)
 {
 #ifdef TEXT_SSE2
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-    __m128i low = _mm_or_si128(v, _mm_and_si128(letters16(v), _mm_set1_epi8(0x20)));
-    __m128i keep = _mm_cmpgt_epi8(_mm_set1_epi8((char)k),
-                                  _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
-    _mm_storeu_si128((__m128i *)(void *)d, _mm_and_si128(low, keep));
+    __m128i keep = _mm_loadu_si128((const __m128i *)(const void *)(keep_bytes + 16 - k));
+    _mm_storeu_si128((__m128i *)(void *)d,
+                     _mm_and_si128(_mm_or_si128(v, _mm_set1_epi8(0x20)), keep));
     _mm_storeu_si128((__m128i *)(void *)(d + 16), _mm_setzero_si128());
 #else
     for (unsigned q = 0; q < k; q++)
-        d[q] = (char)(p[q] + (((unsigned)p[q] - 'A' < 26u) << 5));
+        d[q] = (char)(p[q] | 0x20);
     memset(d + k, 0, 32 - k);
 #endif
 }
@@ -590,26 +752,39 @@ int text__scan_batch(const char *body, size_t len, struct text_buf *tb, text__ba
 #define SYNC_OUT() (sc.nt = nt, sc.o = o, sc.sentence = sentence, sc.pending_no = pending_no)
 #define SYNC_IN() \
     (nt = sc.nt, o = sc.o, sentence = sc.sentence, pending_no = sc.pending_no, texts = tb->data)
+    classify_chunk_fn *classify = pick_classify();
+    struct chunk ch;
+    size_t chunk_end = 0; /* blocks [ch.first, chunk_end) have masks, and one more */
     for (size_t at = 0; at < len;) {
         const unsigned char *p = sc.s + at;
         unsigned char pad[64 + 16];
         if (len - at < sizeof pad) {
-            /* Near the end: a copy with zero bytes after the text, which
-             * are neither tokens nor events. */
+            /* Near the end: a copy with zero bytes after the text, for
+             * store_lower()'s 16-byte loads. */
             memset(pad, 0, sizeof pad);
             memcpy(pad, p, len - at);
             p = pad;
         }
+        size_t blk = at / 64;
+        if (blk >= chunk_end) {
+            ch.first = blk;
+            chunk_end = blk + CHUNK_BLOCKS;
+            classify(sc.s, len, &ch);
+        }
         struct block b;
-        classify64(p, &b);
+        unsigned sh = (unsigned)(at % 64);
+        blk -= ch.first;
+        b.alnum = window(&ch.alnum[blk], sh);
+        b.letters = window(&ch.letters[blk], sh);
+        b.events = window(&ch.events[blk], sh);
+        b.more = window(&ch.more[blk], sh);
         /* Token starts and events.  No token runs on from the block
          * before (see below), so a LETTER or DIGIT at bit 0 starts one. */
         uint64_t todo = ((b.alnum & ~(b.alnum << 1)) | b.events) & (((uint64_t)1 << STEP) - 1);
+        uint64_t digits = b.alnum & ~b.letters;
         size_t next = at + STEP;
         while (todo) {
             unsigned q = lowest(todo);
-            uint64_t rest = ~b.alnum >> q; /* bit 0: byte q */
-            unsigned k = rest ? lowest(rest) : 64;
             size_t x; /* where the scan goes on */
             if ((b.events >> q) & 1) {
                 SYNC_OUT();
@@ -617,37 +792,51 @@ int text__scan_batch(const char *body, size_t len, struct text_buf *tb, text__ba
                 SYNC_IN();
                 if (rc)
                     return rc;
-            } else if (k < 16 && !((b.more >> (q + k)) & 1)) {
-                /* A plain token: fewer than 16 ASCII letters and digits,
-                 * and nothing after it that could continue it.  The batch
-                 * goes out only when a token comes, so that the last one
-                 * stays for event(). */
-                if (nt == TEXT__BATCH) {
-                    if ((rc = fn(ctx, texts, toks, nt)) != 0)
-                        return rc;
-                    nt = o = 0;
-                }
-                struct text__tok *tok = &toks[nt++];
-                store_lower(p + q, k, texts + o);
-                uint64_t in = (((uint64_t)1 << k) - 1) << q;
-                tok->off = o;
-                o += SLOT;
-                tok->len = tok->cps = k;
-                tok->flags = ((b.letters & in) != 0) * TEXT__T_WORD +
-                             (((b.alnum ^ b.letters) & in) == 0) * TEXT__T_LETTERS +
-                             ((unsigned)p[q] - 'A' < 26u) * TEXT__T_CAPS;
-                if (pending_no) {
-                    sentence += tok->flags & TEXT__T_WORD;
-                    pending_no = 0;
-                }
-                tok->sentence = sentence;
-                tok->end = x = at + q + k;
             } else {
-                SYNC_OUT();
-                rc = slow_token(&sc, at + q, &x);
-                SYNC_IN();
-                if (rc)
-                    return rc;
+                /* The run of ASCII letters and digits at q: bit k of rest
+                 * is its end (the bit at 63 stops a run that fills the
+                 * block: it is then 16 bytes long or more). */
+                uint64_t rest = (~b.alnum >> q) | ((uint64_t)1 << 63);
+                uint64_t end = rest & (0 - rest), in = end - 1;
+                unsigned k = lowest(rest);
+                if (((b.more >> q) | ~(uint64_t)0xFFFF) & end) {
+                    /* 16 bytes or more, or something after it could
+                     * continue it. */
+                    SYNC_OUT();
+                    rc = slow_token(&sc, at + q, &x);
+                    SYNC_IN();
+                    if (rc)
+                        return rc;
+                } else {
+                    /* A plain token.  The batch goes out only when a token
+                     * comes, so that the last one stays for event(). */
+                    if (nt == TEXT__BATCH) {
+                        if ((rc = fn(ctx, texts, toks, nt)) != 0)
+                            return rc;
+                        nt = o = 0;
+                    }
+                    struct text__tok *tok = &toks[nt++];
+                    store_lower(p + q, k, texts + o);
+                    tok->off = o;
+                    o += SLOT;
+                    tok->len = tok->cps = k;
+                    tok->flags = (((b.letters >> q) & in) != 0) * TEXT__T_WORD +
+                                 (((digits >> q) & in) == 0) * TEXT__T_LETTERS +
+                                 (~(unsigned)p[q] >> 5 & 1) * TEXT__T_CAPS;
+                    if (pending_no) {
+                        sentence += tok->flags & TEXT__T_WORD;
+                        pending_no = 0;
+                    }
+                    tok->sentence = sentence;
+                    tok->end = x = at + q + k;
+                    if (q + k >= STEP) {
+                        next = x;
+                        break;
+                    }
+                    /* Nothing inside the token is in todo. */
+                    todo &= todo - 1;
+                    continue;
+                }
             }
             /* A token or event that ran past the first STEP bytes: the
              * next block starts there, after a byte no token continues. */
