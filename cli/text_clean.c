@@ -178,6 +178,47 @@ static inline uint64_t special8(uint64_t v)
     return (v | ((x - ONES) & ~x)) & HIGHS;
 }
 
+#if defined(__SSE2__) && !defined(TEXT_NO_SIMD) && (defined(__GNUC__) || defined(__clang__))
+#define TEXT_VBMI2 1
+#include <immintrin.h>
+
+/* 1 when copy_crlf() may run on this CPU. */
+static int have_vbmi2(void)
+{
+    return __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi2");
+}
+
+/* Copies ASCII from in[*i..n) to out[*o..), 64 bytes at a time, with CR LF
+ * and a lone CR made LF on the way (spec 1.2): a CR before LF is dropped by
+ * a compress, a lone CR replaced.  Stops before a byte >= 0x80, or when
+ * fewer than 65 bytes are left (the next byte after a block is read, for
+ * its CR).  out has room for n - *i more bytes.  Without it, each line end
+ * of a CR LF text left the fast loop of copy_plain(). */
+__attribute__((target("avx512f,avx512bw,avx512vbmi2"))) static void
+copy_crlf(const unsigned char *in, size_t n, size_t *i, char *out, size_t *o)
+{
+    size_t a = *i, b = *o;
+    const __m512i cr = _mm512_set1_epi8('\r'), lf = _mm512_set1_epi8('\n');
+    while (n - a >= 65) {
+        __m512i v = _mm512_loadu_si512((const void *)(in + a));
+        __m512i next = _mm512_loadu_si512((const void *)(in + a + 1));
+        uint64_t high = _mm512_movepi8_mask(v);
+        uint64_t take = high ? ((uint64_t)1 << __builtin_ctzll(high)) - 1 : ~(uint64_t)0;
+        uint64_t is_cr = _mm512_cmpeq_epi8_mask(v, cr) & take;
+        uint64_t crlf = is_cr & _mm512_cmpeq_epi8_mask(next, lf);
+        v = _mm512_mask_mov_epi8(v, is_cr & ~crlf, lf);
+        uint64_t keep = take & ~crlf;
+        _mm512_storeu_si512((void *)(out + b), _mm512_maskz_compress_epi8(keep, v));
+        a += (size_t)__builtin_popcountll(take);
+        b += (size_t)__builtin_popcountll(keep);
+        if (high)
+            break;
+    }
+    *i = a;
+    *o = b;
+}
+#endif
+
 /* Copies ASCII bytes other than CR from in[*i..n) to out[*o..); returns when
  * it meets another byte or the end.  out has room for n - *i more bytes. */
 static inline void copy_plain(const unsigned char *in, size_t n, size_t *i, char *out, size_t *o)
@@ -216,6 +257,18 @@ static inline void copy_plain(const unsigned char *in, size_t n, size_t *i, char
     *o = b;
 }
 
+#ifdef TEXT_VBMI2
+#define WIDE_OK() have_vbmi2()
+#define COPY_CRLF(wide, in, n, i, out, o) \
+    do {                                  \
+        if (wide)                         \
+            copy_crlf(in, n, i, out, o);  \
+    } while (0)
+#else
+#define WIDE_OK() 0
+#define COPY_CRLF(wide, in, n, i, out, o) (void)(wide)
+#endif
+
 /* Keeps room for the rest of the input (which never grows, byte for byte,
  * except where `more` says) after o. */
 static inline int room(struct text_buf *b, size_t o, size_t rest, size_t more)
@@ -242,11 +295,12 @@ static int decode_utf8(struct text_buf *b, const unsigned char *in, size_t n, in
                        size_t *bad, int *need_nfc)
 {
     size_t i = 0, o = 0;
-    int in_bad = 0, nfc = 0;
+    int in_bad = 0, nfc = 0, wide = WIDE_OK();
     if (room(b, 0, n, 16) < 0)
         return PARDO_ENOMEM;
     while (i < n) {
         size_t i0 = i;
+        COPY_CRLF(wide, in, n, &i, b->data, &o);
         copy_plain(in, n, &i, b->data, &o);
         if (i != i0)
             in_bad = 0;
@@ -290,9 +344,11 @@ static int decode_utf8(struct text_buf *b, const unsigned char *in, size_t n, in
 static int decode_latin1(struct text_buf *b, const unsigned char *in, size_t n)
 {
     size_t i = 0, o = 0;
+    int wide = WIDE_OK();
     if (room(b, 0, n, 16) < 0)
         return PARDO_ENOMEM;
     while (i < n) {
+        COPY_CRLF(wide, in, n, &i, b->data, &o);
         copy_plain(in, n, &i, b->data, &o);
         if (i >= n)
             break;
