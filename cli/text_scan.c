@@ -472,6 +472,9 @@ static inline unsigned class_at(const unsigned char *s, size_t n, size_t i, int3
 #define NOINLINE
 #endif
 
+/* The scan takes TEXT__T_CAPS from bit 0x20 of a byte. */
+_Static_assert(TEXT__T_CAPS == 0x20 >> 3, "TEXT__T_CAPS is bit 2");
+
 /* Token slots in the batch buffer: a plain token always takes 32 bytes. */
 enum { SLOT = 32 };
 
@@ -781,25 +784,24 @@ int text__scan_batch(const char *body, size_t len, struct text_buf *tb, text__ba
         /* Token starts and events.  No token runs on from the block
          * before (see below), so a LETTER or DIGIT at bit 0 starts one. */
         uint64_t todo = ((b.alnum & ~(b.alnum << 1)) | b.events) & (((uint64_t)1 << STEP) - 1);
-        uint64_t digits = b.alnum & ~b.letters;
         size_t next = at + STEP;
         while (todo) {
             unsigned q = lowest(todo);
+            uint64_t bit = todo & (0 - todo); /* 1 << q */
             size_t x; /* where the scan goes on */
-            if ((b.events >> q) & 1) {
+            if (b.events & bit) {
                 SYNC_OUT();
                 rc = event(&sc, at + q, &x);
                 SYNC_IN();
                 if (rc)
                     return rc;
             } else {
-                /* The run of ASCII letters and digits at q: bit k of rest
-                 * is its end (the bit at 63 stops a run that fills the
-                 * block: it is then 16 bytes long or more). */
-                uint64_t rest = (~b.alnum >> q) | ((uint64_t)1 << 63);
-                uint64_t end = rest & (0 - rest), in = end - 1;
-                unsigned k = lowest(rest);
-                if (((b.more >> q) | ~(uint64_t)0xFFFF) & end) {
+                /* The run of ASCII letters and digits at q, as bits of the
+                 * block: `end` is the byte after it (bit 63 stops a run
+                 * that fills the block: it is then 16 bytes or longer). */
+                uint64_t after = (~b.alnum | (uint64_t)1 << 63) & (0 - bit);
+                uint64_t end = after & (0 - after), in = end - bit;
+                if ((b.more & end) | (end >= bit << 16)) {
                     /* 16 bytes or more, or something after it could
                      * continue it. */
                     SYNC_OUT();
@@ -816,15 +818,20 @@ int text__scan_batch(const char *body, size_t len, struct text_buf *tb, text__ba
                         nt = o = 0;
                     }
                     struct text__tok *tok = &toks[nt++];
+                    unsigned k = lowest(end) - q;
+                    uint64_t lt = b.letters & in;
                     store_lower(p + q, k, texts + o);
                     tok->off = o;
                     o += SLOT;
                     tok->len = tok->cps = k;
-                    tok->flags = (((b.letters >> q) & in) != 0) * TEXT__T_WORD +
-                                 (((digits >> q) & in) == 0) * TEXT__T_LETTERS +
-                                 (~(unsigned)p[q] >> 5 & 1) * TEXT__T_CAPS;
+                    /* a WORD when it has a letter, letters only when all
+                     * its bytes are; capitalised when its first byte is
+                     * an upper-case letter (bit 0x20 clear: not a digit) */
+                    unsigned flags = lt == in ? TEXT__T_WORD | TEXT__T_LETTERS : lt != 0;
+                    flags |= (~(unsigned)p[q] & 0x20) >> 3;
+                    tok->flags = flags;
                     if (pending_no) {
-                        sentence += tok->flags & TEXT__T_WORD;
+                        sentence += flags & TEXT__T_WORD;
                         pending_no = 0;
                     }
                     tok->sentence = sentence;
@@ -834,7 +841,7 @@ int text__scan_batch(const char *body, size_t len, struct text_buf *tb, text__ba
                         break;
                     }
                     /* Nothing inside the token is in todo. */
-                    todo &= todo - 1;
+                    todo ^= bit;
                     continue;
                 }
             }
