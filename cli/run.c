@@ -37,6 +37,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -59,9 +60,42 @@ const char *cli_file_reason(int err, char *buf, size_t size)
 
 static _Thread_local struct worker *this_worker;
 
+/* The file buffer is anonymous memory of its own, in whole huge pages
+ * that the kernel may back as such (MADV_HUGEPAGE, where transparent huge
+ * pages are "madvise"): a worker's first book is then a few page faults
+ * instead of one per 4 KiB (500 for 2 MB, 0.6 ms here), which every worker
+ * pays again.  Its bytes need not survive growing: the next file is read
+ * from the start. */
+#define RAW_STEP ((size_t)2 << 20)
+
+static void raw_free(struct worker *w)
+{
+    if (w->raw)
+        munmap(w->raw, w->raw_cap);
+    w->raw = NULL;
+    w->raw_cap = 0;
+}
+
+static int raw_reserve(struct worker *w, size_t want)
+{
+    if (want <= w->raw_cap)
+        return 0;
+    size_t cap = (want + RAW_STEP - 1) / RAW_STEP * RAW_STEP;
+    raw_free(w);
+    void *p = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return PARDO_ENOMEM;
+#ifdef MADV_HUGEPAGE
+    madvise(p, cap, MADV_HUGEPAGE);     /* a hint: no error matters */
+#endif
+    w->raw = p;
+    w->raw_cap = cap;
+    return 0;
+}
+
 static void worker_free(struct worker *w)
 {
-    free(w->raw);
+    raw_free(w);
     text_buf_free(&w->scratch);
     wordtab_free(w->words);
     wordtab_free(w->corpus);
@@ -135,14 +169,9 @@ static int read_file(struct worker *w, const char *path, uint64_t *bytes)
     *bytes = (uint64_t)before.st_size;
     /* One byte more than the size, so that a file that grew fills it. */
     size_t want = (size_t)before.st_size + 1;
-    if (want > w->raw_cap) {
-        unsigned char *p = realloc(w->raw, want);
-        if (!p) {
-            err = PARDO_ENOMEM;
-            goto out;
-        }
-        w->raw = p;
-        w->raw_cap = want;
+    if (raw_reserve(w, want) != 0) {
+        err = PARDO_ENOMEM;
+        goto out;
     }
     size_t got = 0;
     while (got < want) {
