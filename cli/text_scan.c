@@ -407,10 +407,12 @@ static inline uint64_t window(const uint64_t *m, unsigned sh)
     return (m[0] >> sh) | (m[1] << 1 << (63 - sh));
 }
 
+#ifdef TEXT_SSE2
 /* 16 bytes of 0xFF, then 16 of 0: its 16 bytes from 16 - k keep k bytes. */
 static const unsigned char keep_bytes[32] = {
     0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
 };
+#endif
 
 /* Writes the k (< 16) ASCII letters and digits at p (16 readable),
  * lowercased, to d, then zeros up to d + 32.  Setting bit 0x20 lowercases

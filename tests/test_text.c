@@ -900,6 +900,58 @@ static void test_scan_batches(void)
     }
 }
 
+/* Every field of every token, folded into one number. */
+static int digest_token(void *ctx, const struct text_token *tok)
+{
+    uint64_t *h = ctx;
+    uint64_t v[] = {tok->len, (uint64_t)tok->is_word, (uint64_t)tok->letters_only, tok->cps,
+                    (uint64_t)tok->capitalised, tok->sentence};
+    for (size_t i = 0; i < tok->len; i++)
+        *h = (*h ^ (unsigned char)tok->text[i]) * 0x100000001b3ull;
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
+        *h = (*h ^ v[i]) * 0x100000001b3ull;
+    return 0;
+}
+
+/* The classifiers (portable, AVX2, AVX-512BW where the CPU has them) give
+ * the same tokens, on texts made of the pieces that stop a plain token,
+ * put at every offset around the 64-byte blocks and their 48-byte windows. */
+static void test_scan_levels(void)
+{
+    static const char *const piece[] = {
+        "a", "Ab", " ", "  ", "\n", "\n \n", "\r\n", ".", "!", "?", ",", "'", "-", "_",
+        "1", "9,5", "3.5", "x1,2", "No. 5", "Mr. X", "I. Then", "don't", "\xE2\x80\x99",
+        "\xC3\xA9", "e\xCC\x81", "\xE2\x80\xA6", "\xFF", "\xC3", "abcdefghijklmno",
+        "abcdefghijklmnop", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+        "Ly", "only", "happily",
+    };
+    enum { NP = sizeof piece / sizeof piece[0] };
+    uint64_t seed = 1;
+    char *s = malloc(70000);
+    REQUIRE(s);
+    int bad = 0;
+    for (int round = 0; round < 400; round++) {
+        size_t n = 0, want = round < 300 ? (size_t)round * 3 : 60000;
+        while (n < want) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            const char *p = piece[(seed >> 33) % NP];
+            size_t k = strlen(p);
+            memcpy(s + n, p, k);
+            n += k;
+        }
+        uint64_t h[3];
+        for (int level = -1; level <= 1; level++) {
+            int old = text__scan_level(level);
+            h[level + 1] = 0xcbf29ce484222325ull;
+            CHECK(text_scan(s, n, digest_token, &h[level + 1]) == 0);
+            text__scan_level(old);
+        }
+        bad += h[0] != h[1] || h[0] != h[2];
+    }
+    CHECK_EQ_INT(bad, 0);
+    free(s);
+}
+
 /* ---- section 3: sentences ------------------------------------------------ */
 
 static void test_sentences(void)
@@ -1378,6 +1430,7 @@ int main(void)
     RUN(test_long_token);
     RUN(test_token_lengths);
     RUN(test_scan_batches);
+    RUN(test_scan_levels);
     RUN(test_sentences);
     RUN(test_sentence_stats);
     RUN(test_ly);
