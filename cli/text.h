@@ -288,6 +288,10 @@ int text__wordtab_count(struct wordtab *t, const char *base, const struct text__
 /* Folds the counts of text__wordtab_bump() into the entries.  0 or
  * PARDO_ENOMEM (a queued word could not be added). */
 int text__wordtab_sync(struct wordtab *t);
+/* text_is_ly_adverb() for a word followed by 16 zero bytes, as
+ * text__scan()'s tokens are: a compare of 16 bytes per NON_LY word of its
+ * length rather than a bsearch. */
+int text__ly_adverb16(const char *w, size_t len, size_t cps, int letters_only);
 /* The number of types that occur exactly once. */
 uint64_t text__wordtab_hapax(const struct wordtab *t);
 /* A buffer that t owns, for text_analyze()'s tokens. */

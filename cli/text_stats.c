@@ -67,6 +67,43 @@ int text_is_ly_adverb(const char *w, size_t len, size_t cps, int letters_only)
            !bsearch(&k, non_ly, sizeof non_ly / sizeof non_ly[0], sizeof non_ly[0], cmp_word);
 }
 
+/* The NON_LY words again, zero-padded to 16 bytes and grouped by length:
+ * those of length L are non_ly16[first_of_len[L] .. first_of_len[L + 1]).
+ * test_ly checks that the two lists agree. */
+static const char non_ly16[][16] = {
+    "fly", "sly", "ally", "holy", "july", "lily", "only", "rely", "ugly", "wily",
+    "apply", "belly", "bully", "burly", "curly", "daily", "dally", "dolly", "early",
+    "emily", "folly", "gully", "holly", "imply", "italy", "jelly", "jolly", "kelly",
+    "manly", "molly", "nelly", "polly", "rally", "reply", "sally", "silly", "sully",
+    "surly", "tally", "comely", "comply", "costly", "deadly", "family", "homely",
+    "hourly", "kindly", "likely", "lively", "lonely", "lovely", "sickly", "supply",
+    "weekly", "yearly", "anomaly", "earthly", "elderly", "ghastly", "ghostly",
+    "monthly", "nightly", "orderly", "stately", "womanly", "worldly", "assembly",
+    "cowardly", "friendly", "heavenly", "monopoly", "multiply", "unlikely", "butterfly",
+    "dragonfly", "scholarly", "disorderly", "melancholy", "unfriendly",
+};
+static const unsigned char first_of_len[] = {0, 0, 0, 0, 2, 10, 39, 55, 66, 73, 76, 79};
+
+static inline uint64_t load8(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;
+}
+
+int text__ly_adverb16(const char *w, size_t len, size_t cps, int letters_only)
+{
+    if (!letters_only || cps < 4 || len < 2 || w[len - 2] != 'l' || w[len - 1] != 'y')
+        return 0;
+    if (len > 10) /* longer than any NON_LY word */
+        return 1;
+    uint64_t w0 = load8(w), w1 = load8(w + 8);
+    for (unsigned i = first_of_len[len]; i < first_of_len[len + 1]; i++)
+        if (load8(non_ly16[i]) == w0 && load8(non_ly16[i] + 8) == w1)
+            return 0;
+    return 1;
+}
+
 struct analysis {
     struct wordtab     *t;
     struct text__tally  y;

@@ -447,7 +447,7 @@ int text__wordtab_count(struct wordtab *t, const char *base, const struct text__
         uint16_t tail;
         memcpy(&tail, w + (len >= 2 ? len - 2 : 0), 2);
         if ((len >= 4) & (tail == tail_ly))
-            ly += (uint64_t)text_is_ly_adverb(w, len, tok[k].cps, (f & TEXT__T_LETTERS) != 0);
+            ly += (uint64_t)text__ly_adverb16(w, len, tok[k].cps, (f & TEXT__T_LETTERS) != 0);
         if (count_token(t, w, len, start, (start ^ 1) & (f / TEXT__T_CAPS)) < 0) {
             rc = PARDO_ENOMEM;
             break;

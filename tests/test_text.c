@@ -1070,9 +1070,15 @@ static void test_ly(void)
         {"lyly", 4, 1, 1},    {"reallyy", 7, 1, 0},   {"yearly", 6, 1, 0},
         {"ally", 4, 1, 0},    {"allyy", 5, 1, 0},     {"zzly", 4, 1, 1},
     };
-    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
+    char pad[64];
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
         CHECK_EQ_INT(text_is_ly_adverb(k[i].w, strlen(k[i].w), k[i].cps, k[i].letters_only),
                      k[i].want);
+        memset(pad, 0, sizeof pad);
+        memcpy(pad, k[i].w, strlen(k[i].w));
+        CHECK_EQ_INT(text__ly_adverb16(pad, strlen(k[i].w), k[i].cps, k[i].letters_only),
+                     k[i].want);
+    }
     /* Every NON_LY word is found (this also proves the list is sorted). */
     static const char *non_ly =
         "ally anomaly apply assembly belly bully burly butterfly comely comply costly "
@@ -1084,13 +1090,28 @@ static void test_ly(void)
         "ugly unfriendly unlikely weekly wily womanly worldly yearly";
     const char *p = non_ly;
     int words = 0;
+    int differ = 0;
     while (*p) {
         size_t n = strcspn(p, " ");
         CHECK(!text_is_ly_adverb(p, n, n, 1));
+        /* text__ly_adverb16 agrees on the word, on it with a letter more
+         * before or after it, and on it cut short by its first letter */
+        static const char *const around[][2] = {{"", ""}, {"a", ""}, {"z", ""}, {"", "ly"}};
+        for (size_t a = 0; a < 4; a++) {
+            memset(pad, 0, sizeof pad);
+            int m = snprintf(pad, sizeof pad, "%s%.*s%s", around[a][0], (int)n, p, around[a][1]);
+            differ += text__ly_adverb16(pad, (size_t)m, (size_t)m, 1) !=
+                      text_is_ly_adverb(pad, (size_t)m, (size_t)m, 1);
+            memset(pad, 0, sizeof pad);
+            memcpy(pad, p + 1, n - 1);
+            differ += text__ly_adverb16(pad, n - 1, n - 1, 1) !=
+                      text_is_ly_adverb(pad, n - 1, n - 1, 1);
+        }
         words++;
         p += n + (p[n] == ' ');
     }
     CHECK_EQ_INT(words, 79);
+    CHECK_EQ_INT(differ, 0);
 }
 
 static void test_metrics(void)
