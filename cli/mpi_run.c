@@ -83,6 +83,21 @@ struct ranks {
 };
 
 
+/* Open MPI, as Debian builds it, opens its cm messaging layer at
+ * MPI_Init, whose transports (libfabric, PSM) probe for network hardware:
+ * 0.2 s here, to end up with ob1 and shared memory anyway.  When every
+ * rank runs on this host (Open MPI's LOCAL_SIZE is the whole world: each
+ * rank sees the same, so all choose alike), and the user chose no PML
+ * (mpirun --mca pml X sets OMPI_MCA_pml), ask for ob1 at once.  A job over
+ * several hosts keeps Open MPI's choice. */
+static void prefer_ob1_on_one_host(void)
+{
+    const char *size = getenv("OMPI_COMM_WORLD_SIZE");
+    const char *local = getenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+    if (size && local && strcmp(size, local) == 0)
+        setenv("OMPI_MCA_pml", "ob1", 0);
+}
+
 int ranks_open(struct ranks **out)
 {
     *out = NULL;
@@ -91,6 +106,7 @@ int ranks_open(struct ranks **out)
     struct ranks *rk = calloc(1, sizeof *rk);
     if (!rk)
         return PARDO_ENOMEM;
+    prefer_ob1_on_one_host();
     int provided;
     /* FUNNELED: pool threads and rank 0's helper thread make no MPI call. */
     if (MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {

@@ -104,6 +104,25 @@ same "shm: words --favorites"               -- words --favorites 3 --known "$LAB
 same "shm: tsv words --unordered"           -- words -f tsv --unordered -j 2 in
 same "shm: a missing file: the same error record" -- stats -j 1 in/f1.txt in/missing.txt in/f2.txt
 
+# Every rank on this host and no PML chosen: pardo asks for ob1, and Open
+# MPI then never opens cm (whose transports probe for network hardware).
+# A PML the user names stays theirs.
+mpi_run -n 2 --mca pml_base_verbose 10 "$PARDO" count -t a -q -j 1 in/f1.txt
+if grep -q "found loaded component cm" <<<"$OUT$ERR"; then
+    notok "one host: cm is not opened" "$(grep -m3 'component cm' <<<"$OUT$ERR")"
+elif [ "$RC" -ne 0 ] || [ "$(grep -c 'select: component ob1 selected' <<<"$OUT$ERR")" -ne 2 ]; then
+    notok "one host: cm is not opened" "status $RC; ob1 not selected by both ranks" \
+        "$(head -c 600 <<<"$ERR")"
+else
+    ok "one host: cm is not opened"
+fi
+mpi_run -n 2 --mca pml ob1,cm --mca pml_base_verbose 10 "$PARDO" count -t a -q -j 1 in/f1.txt
+if [ "$RC" -eq 0 ] && grep -q "found loaded component cm" <<<"$OUT$ERR"; then
+    ok "one host: the user's --mca pml is kept"
+else
+    notok "one host: the user's --mca pml is kept" "status $RC" "$(head -c 600 <<<"$ERR")"
+fi
+
 # One rank, and a run of one rank per core as the benchmark runs it.
 run count -t a -q -j 1 in; want=$OUT
 mpi_run -n 1 "$PARDO" count -t a -q -j 2 in
