@@ -140,7 +140,7 @@ run: run-deps
 	@bench/run-sample.sh $(BUILD)/pardo
 
 bench: bench-deps
-	$(MAKE) --no-print-directory all
+	$(MAKE) --no-print-directory all $(if $(filter 1,$(MPI)),mpi)
 	@bench/bench.sh $(BUILD)
 
 # ---- install -----------------------------------------------------------------
