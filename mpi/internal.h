@@ -123,16 +123,20 @@ struct pardo_mpi_iter {
  * them; reset it to 0 after doing something): 0 (yield) at first, then from
  * 2 us doubling up to max_us. */
 unsigned pardo__mpi_backoff_us(unsigned *idle, unsigned max_us);
-/* The longest wait between two looks for a message.  A batch is ~50 ms of
- * work and a rank has a second one to run meanwhile, so this latency costs
- * a run nothing, while every look wakes a thread on a core that a worker
- * needs: with 200 us, `mpirun -n 2 pardo stats -j 1` over 1032 books made
- * 9200 context switches and took 3.68 s of CPU; with 2000 us, 3500 and
- * 3.51 s (5% less; two threads took 3.28 s).  It matters for one-item
- * batches of tiny items (2 ranks over TCP on 2 cores: 200 us gave 21000
- * batches/s, 2000 us 2500), which the batch sizing avoids: a rank needs
- * ~20 batches/s. */
+/* The longest wait between two looks for a message: a 16th of the time a
+ * batch takes (the batches waited for, or the rank's own last one), from
+ * BACKOFF_MIN_US to BACKOFF_MAX_US.  Every look wakes a thread on a core
+ * that a worker needs: for files, in batches of ~50 ms with a second batch
+ * queued at every rank, a look every 200 us made `mpirun -n 2 pardo stats
+ * -j 1` over 1032 books switch contexts 9200 times and take 3.68 s of CPU,
+ * every 2 ms 3500 times and 3.51 s (two threads: 3.28 s).  Tiny items come
+ * in short batches (at most PARDO_MPI_BATCH_MAX items), whose results are
+ * waited for at once: 2 ms there cut the ordered iterator's rate over TCP
+ * from 20 to 5 million items/s, and one-item batches from 21000 to 2500 a
+ * second; 200 us keeps them. */
+#define BACKOFF_MIN_US 200
 #define BACKOFF_MAX_US 2000
+unsigned pardo__mpi_wait_cap_us(double batch_ns);
 void pardo__mpi_sleep_us(unsigned us);          /* 0: sched_yield */
 uint64_t pardo__mpi_now_ns(void);
 

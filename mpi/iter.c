@@ -36,6 +36,14 @@ unsigned pardo__mpi_backoff_us(unsigned *idle, unsigned max_us)
     return us < max_us ? us : max_us;
 }
 
+unsigned pardo__mpi_wait_cap_us(double batch_ns)
+{
+    double us = batch_ns / 16 / 1000;
+    if (!(us > BACKOFF_MIN_US))
+        return BACKOFF_MIN_US;
+    return us < BACKOFF_MAX_US ? (unsigned)us : BACKOFF_MAX_US;
+}
+
 void pardo__mpi_sleep_us(unsigned us)
 {
     if (us == 0) {

@@ -470,6 +470,24 @@ static void *local_main(void *arg)
     return NULL;
 }
 
+/* The longest wait for a message: from the shortest mean batch time of
+ * the ranks that have batches out (none measured yet: the shortest). */
+static unsigned wait_cap_us(const pardo_mpi_iter *it)
+{
+    double ns = 0;
+    for (int p = 0; p < it->size; p++) {
+        const struct peer *pe = &it->root->peers[p];
+        if (pe->nout == 0)
+            continue;
+        double mean = pe->measured && pe->w > 0 ? pe->t / pe->w : 0;
+        if (ns == 0 || mean < ns)
+            ns = mean;
+        if (ns == 0)
+            break;
+    }
+    return pardo__mpi_wait_cap_us(ns);
+}
+
 static int remote_out(const pardo_mpi_iter *it)
 {
     for (int p = 1; p < it->size; p++)
@@ -491,12 +509,12 @@ static void wait_a_little(pardo_mpi_iter *it, unsigned *idle)
             *idle = 0;
             return;
         }
-        pardo__mpi_sleep_us(pardo__mpi_backoff_us(idle, BACKOFF_MAX_US));
+        pardo__mpi_sleep_us(pardo__mpi_backoff_us(idle, wait_cap_us(it)));
         return;
     }
     /* Without batches at other ranks, only the helper can end the wait;
      * the 50 ms bound is for pardo_cancel, which cannot signal. */
-    unsigned us = remote_out(it) ? pardo__mpi_backoff_us(idle, BACKOFF_MAX_US) : 50000;
+    unsigned us = remote_out(it) ? pardo__mpi_backoff_us(idle, wait_cap_us(it)) : 50000;
     if (us == 0) {
         sched_yield();
         return;
@@ -667,7 +685,7 @@ void pardo__mpi_root_free(pardo_mpi_iter *it)
             if (receive(it))
                 idle = 0;
             else
-                pardo__mpi_sleep_us(pardo__mpi_backoff_us(&idle, BACKOFF_MAX_US));
+                pardo__mpi_sleep_us(pardo__mpi_backoff_us(&idle, wait_cap_us(it)));
         }
         finish(it, end_rc(r));
     }

@@ -48,8 +48,9 @@ static struct send_slot *free_slot(struct send_slot *s)
     return &s[k];
 }
 
-/* Runs one WORK message and sends its RESULT. */
-static int serve_work(pardo_mpi_iter *it, const char *msg, size_t len, struct send_slot *slots)
+/* Runs one WORK message and sends its RESULT; *ns: how long it ran. */
+static int serve_work(pardo_mpi_iter *it, const char *msg, size_t len, struct send_slot *slots,
+                      double *ns)
 {
     struct pardo__mpi_work h;
     if (len < sizeof h)
@@ -61,7 +62,9 @@ static int serve_work(pardo_mpi_iter *it, const char *msg, size_t len, struct se
     struct send_slot *s = free_slot(slots);
     if (!s)
         return PARDO_ESYS;
+    uint64_t t0 = pardo__mpi_now_ns();
     int rc = pardo__mpi_run_batch(&it->run, h.id, msg + sizeof h, h.n, &s->msg);
+    *ns = (double)(pardo__mpi_now_ns() - t0);
     if (rc != PARDO_OK)     /* rank 0 waits for this batch: fail its items */
         rc = pardo__mpi_failed_batch(&it->run, h.id, h.n, rc, &s->msg);
     if (rc != PARDO_OK)
@@ -79,6 +82,7 @@ int pardo__mpi_serve(pardo_mpi_iter *it)
         slots[i] = (struct send_slot){ MPI_REQUEST_NULL, { 0 } };
     struct pardo__mpi_buf in = { 0 };
     unsigned idle = 0;
+    double batch_ns = 0;        /* the last batch's time: how long to wait at most */
     int rc = PARDO_OK;
     while (rc == PARDO_OK && !it->ended) {
         MPI_Message m;
@@ -89,7 +93,7 @@ int pardo__mpi_serve(pardo_mpi_iter *it)
             break;
         }
         if (!flag) {
-            pardo__mpi_sleep_us(pardo__mpi_backoff_us(&idle, BACKOFF_MAX_US));
+            pardo__mpi_sleep_us(pardo__mpi_backoff_us(&idle, pardo__mpi_wait_cap_us(batch_ns)));
             continue;
         }
         idle = 0;
@@ -110,7 +114,7 @@ int pardo__mpi_serve(pardo_mpi_iter *it)
             it->rc = e.rc;
             it->failed = e.failed;
         } else if (st.MPI_TAG == PARDO__TAG_WORK) {
-            rc = serve_work(it, in.p, (size_t)count, slots);
+            rc = serve_work(it, in.p, (size_t)count, slots, &batch_ns);
         }
     }
     for (int i = 0; i < SLOTS; i++) {
