@@ -188,7 +188,7 @@ enum { PARDO_ORDERED = 0, PARDO_UNORDERED = 1 };
  * are ever pulled from `next` and not yet returned by pardo_iter_next,
  * whatever the length of the input, so an endless generator is fine and one
  * slow item does not make the window grow. */
-#define PARDO_WINDOW_PER_WORKER 4
+#define PARDO_WINDOW_PER_WORKER 8
 
 /* Starts a lazy map: inputs come from next(gen, item) only as results are
  * taken.  in_size/out_size are the sizes of one input and one result; the

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -348,6 +349,100 @@ static void test_imap_slow_item_window(void)
         CHECK_EQ_INT(out, i);
         CHECK(g.pulled - (i + 1) <= 2 * PARDO_WINDOW_PER_WORKER);
     }
+    pardo_iter_free(it);
+    pardo_pool_free(pool);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Busy for about 100 us (no sleep: a sleeping worker would let the caller
+ * run on its core for free); the result is the time it ended. */
+static int busy_100us(void *arg, const void *in, void *out)
+{
+    (void)arg;
+    (void)in;
+    double end = now_s() + 100e-6;
+    while (now_s() < end)
+        ;
+    *(double *)out = now_s();
+    return 0;
+}
+
+/* How often the calling thread gave up its core (it blocks in
+ * pardo_iter_next when it waits for a result). */
+static long caller_waits(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_THREAD, &ru);
+    return ru.ru_nvcsw;
+}
+
+/* Ordered results of short items: each wake of the caller costs two
+ * switches of threads on a core a worker needs, so the caller is woken
+ * once for several results, not once per result. */
+static void test_imap_wakes_caller_in_bursts(void)
+{
+    enum { N = 3000 };
+    pardo_pool *pool = pardo_pool_new(2);
+    REQUIRE(pool);
+    struct counter_gen g = { 0, N, 0 };
+    pardo_iter *it;
+    REQUIRE(pardo_imap(&it, pool, busy_100us, NULL, gen_count, &g, sizeof(long),
+                       sizeof(double), PARDO_ORDERED) == 0);
+    long before = caller_waits(), n = 0;
+    double out;
+    while (pardo_iter_next(it, NULL, &out, NULL) == 1)
+        n++;
+    long waits = caller_waits() - before;
+    CHECK_EQ_INT(n, N);
+    CHECK(waits < N / 3);
+    if (waits >= N / 3)
+        fprintf(stderr, "# the caller waited %ld times for %d results\n", waits, N);
+    pardo_iter_free(it);
+    pardo_pool_free(pool);
+}
+
+/* Slow items: each result reaches the caller soon after it is done, not
+ * when enough others are done to make a burst. */
+static int sleep_20ms_when(void *arg, const void *in, void *out)
+{
+    (void)arg;
+    (void)in;
+    sleep_us(20000);
+    *(double *)out = now_s();
+    return 0;
+}
+
+static void test_imap_slow_results_not_held(void)
+{
+    enum { N = 80 };
+    pardo_pool *pool = pardo_pool_new(2);
+    REQUIRE(pool);
+    struct counter_gen g = { 0, N, 0 };
+    pardo_iter *it;
+    REQUIRE(pardo_imap(&it, pool, sleep_20ms_when, NULL, gen_count, &g, sizeof(long),
+                       sizeof(double), PARDO_ORDERED) == 0);
+    double delay[N], done;
+    int n = 0;
+    while (n < N && pardo_iter_next(it, NULL, &done, NULL) == 1)
+        delay[n++] = now_s() - done;
+    CHECK_EQ_INT(n, N);
+    /* The item before it has ended too (two workers, items of equal
+     * length), so the result should come at once.  Held for a burst of the
+     * window it would wait ~6 items (120 ms), or for the caller's 50 ms
+     * look at a cancel; the last 16, pulled after the input ended, come at
+     * once either way.  The median, against a neighbour's load. */
+    int slow = 0;
+    for (int i = 0; i < n; i++)
+        slow += delay[i] > 0.010;
+    CHECK(slow < n / 2);
+    if (slow >= n / 2)
+        fprintf(stderr, "# %d of %d results came over 10 ms after their item ended\n", slow, n);
     pardo_iter_free(it);
     pardo_pool_free(pool);
 }
@@ -698,6 +793,8 @@ int main(void)
     RUN(test_imap_unordered_complete);
     RUN(test_imap_lazy_endless);
     RUN(test_imap_slow_item_window);
+    RUN(test_imap_wakes_caller_in_bursts);
+    RUN(test_imap_slow_results_not_held);
     RUN(test_imap_generator_error);
     RUN(test_imap_ready_results_first);
     RUN(test_imap_free_early);
