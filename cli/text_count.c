@@ -18,6 +18,9 @@
 #include <string.h>
 
 #include <utf8proc.h>
+#if defined(__SSE2__) && !defined(TEXT_NO_SIMD)
+#include <emmintrin.h>
+#endif
 
 #include "pardo.h"
 #include "text.h"
@@ -164,12 +167,27 @@ int text_terms_new(struct text_terms **out, const char *const *terms, size_t n)
 
 /* ---- counting ---------------------------------------------------------- */
 
-static void count_letters(const struct text_terms *t, const char *body, size_t len,
-                          uint64_t *counts)
+/* Adds to counts[] the terms whose letter is the lowercase of cp, a
+ * code point >= 0x80 or a non-ASCII one lowercasing to ASCII (lowered). */
+static void count_cp(const struct text_terms *t, int32_t cp, uint64_t *lowered,
+                     uint64_t *counts)
 {
-    uint64_t raw[128] = {0};   /* ASCII bytes as they stand */
-    uint64_t lowered[128] = {0}; /* non-ASCII code points lowercased to ASCII */
-    const unsigned char *s = (const unsigned char *)body;
+    if (cp < 0)
+        return;
+    int32_t lc = utf8proc_tolower(cp);
+    if (lc < 0x80) {
+        lowered[lc]++;
+        return;
+    }
+    for (size_t j = 0; j < t->n; j++)
+        if (t->v[j].letter && t->v[j].lower == lc)
+            counts[j]++;
+}
+
+/* The histogram: any number of letters. */
+static void letters_histogram(const struct text_terms *t, const unsigned char *s, size_t len,
+                              uint64_t *raw, uint64_t *lowered, uint64_t *counts)
+{
     size_t i = 0;
     while (i < len) {
         if (s[i] < 0x80) {
@@ -178,23 +196,128 @@ static void count_letters(const struct text_terms *t, const char *body, size_t l
         }
         int32_t cp;
         i += text__utf8_decode(s + i, len - i, &cp);
-        if (cp < 0)
-            continue;
-        int32_t lc = utf8proc_tolower(cp);
-        if (lc < 0x80) {
-            lowered[lc]++;
-            continue;
-        }
-        for (size_t j = 0; j < t->n; j++)
-            if (t->v[j].letter && t->v[j].lower == lc)
-                counts[j]++;
+        count_cp(t, cp, lowered, counts);
     }
+}
+
+#if defined(__SSE2__) && !defined(TEXT_NO_SIMD)
+#define SIMD_LETTERS 4          /* distinct ASCII letters counted 16 bytes at a time */
+
+static int use_simd = 1;        /* text__count_simd() */
+
+int text__count_simd(int on)
+{
+    int old = use_simd;
+    use_simd = on;
+    return old;
+}
+
+static uint64_t lanes_sum(__m128i acc)
+{
+    __m128i w = _mm_sad_epu8(acc, _mm_setzero_si128());
+    return (uint64_t)_mm_cvtsi128_si32(w) + (uint64_t)_mm_cvtsi128_si32(_mm_srli_si128(w, 8));
+}
+
+/* Up to four ASCII letters (their lowercase in want[0..4), 0 for none:
+ * a byte or-ed with 0x20 is never 0): each 16 bytes are or-ed with 0x20,
+ * which lowercases A-Z and maps no other byte onto a-z, and compared with
+ * each letter, the matches summed in byte lanes, widened every 255 blocks.
+ * Bytes >= 0x80 never match; the code points they start are decoded only
+ * in the blocks that have one, found from the block's mask.  The ASCII
+ * counts land in raw[] under the lowercase letter.  (The byte histogram
+ * ran at 1.4 GB/s here: each byte a load and a store.) */
+static void letters_simd(const struct text_terms *t, const unsigned char *s, size_t len,
+                         const unsigned char *want, uint64_t *raw, uint64_t *lowered,
+                         uint64_t *counts)
+{
+    const __m128i low = _mm_set1_epi8(0x20), zero = _mm_setzero_si128();
+    const __m128i e0 = _mm_set1_epi8((char)want[0]), e1 = _mm_set1_epi8((char)want[1]);
+    const __m128i e2 = _mm_set1_epi8((char)want[2]), e3 = _mm_set1_epi8((char)want[3]);
+    __m128i a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+    uint64_t total[4] = { 0 };
+    size_t i = 0, next = 0;     /* next: where the next code point starts */
+    while (len - i >= 16) {
+        size_t end = len - i >= 255 * 16 ? i + 255 * 16 : i + (len - i) / 16 * 16;
+        for (; i < end; i += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+            unsigned high = (unsigned)_mm_movemask_epi8(v);
+            if (high) {
+                /* The bytes of a sequence that started before i are not
+                 * lead bytes. */
+                if (next > i)
+                    high &= next - i >= 16 ? 0 : ~0u << (next - i);
+                while (high) {
+                    size_t p = i + (size_t)__builtin_ctz(high);
+                    int32_t cp;
+                    next = p + text__utf8_decode(s + p, len - p, &cp);
+                    count_cp(t, cp, lowered, counts);
+                    high &= next - i >= 16 ? 0 : ~0u << (next - i);
+                }
+            }
+            __m128i x = _mm_or_si128(v, low);
+            a0 = _mm_sub_epi8(a0, _mm_cmpeq_epi8(x, e0));
+            a1 = _mm_sub_epi8(a1, _mm_cmpeq_epi8(x, e1));
+            a2 = _mm_sub_epi8(a2, _mm_cmpeq_epi8(x, e2));
+            a3 = _mm_sub_epi8(a3, _mm_cmpeq_epi8(x, e3));
+        }
+        total[0] += lanes_sum(a0);
+        total[1] += lanes_sum(a1);
+        total[2] += lanes_sum(a2);
+        total[3] += lanes_sum(a3);
+        a0 = a1 = a2 = a3 = zero;
+    }
+    /* The last bytes (after the rest of a sequence that ran into them). */
+    uint64_t tail[128] = { 0 };
+    size_t from = i > next ? i : next;
+    letters_histogram(t, s + from, len - from, tail, lowered, counts);
+    for (int j = 0; j < 4 && want[j]; j++)
+        raw[want[j]] += total[j] + tail[want[j]] + tail[want[j] - 32];
+}
+#else
+int text__count_simd(int on)
+{
+    (void)on;
+    return 0;
+}
+#endif
+
+static void count_letters(const struct text_terms *t, const char *body, size_t len,
+                          uint64_t *counts)
+{
+    uint64_t raw[128] = {0};   /* ASCII bytes as they stand */
+    uint64_t lowered[128] = {0}; /* non-ASCII code points lowercased to ASCII */
+    const unsigned char *s = (const unsigned char *)body;
+    int folded = 0;            /* raw[] holds A-Z under a-z already */
+#if defined(__SSE2__) && !defined(TEXT_NO_SIMD)
+    unsigned char want[SIMD_LETTERS] = { 0 };
+    int k = 0, ok = use_simd;
+    for (size_t j = 0; j < t->n && ok; j++) {
+        int32_t x = t->v[j].lower;
+        if (!t->v[j].letter || x >= 0x80)
+            continue;
+        int seen = 0;
+        for (int q = 0; q < k; q++)
+            seen |= want[q] == x;
+        if (seen)
+            continue;
+        if (x < 'a' || x > 'z' || k == SIMD_LETTERS) {
+            ok = 0;             /* more letters than lanes (or not a-z: none are) */
+            break;
+        }
+        want[k++] = (unsigned char)x;
+    }
+    if (ok) {
+        letters_simd(t, s, len, want, raw, lowered, counts);
+        folded = 1;
+    } else
+#endif
+        letters_histogram(t, s, len, raw, lowered, counts);
     for (size_t j = 0; j < t->n; j++) {
         int32_t x = t->v[j].lower;
         if (!t->v[j].letter || x >= 0x80)
             continue;
         counts[j] = raw[x] + lowered[x];
-        if (x >= 'a' && x <= 'z')
+        if (!folded && x >= 'a' && x <= 'z')
             counts[j] += raw[x - 32];
     }
 }

@@ -553,6 +553,46 @@ static void test_nfc_every_code_point(void)
     CHECK(bad == 0);
 }
 
+/* Line ends at every offset of the 16-byte copy: CR LF, lone CRs, CR CR
+ * LF, a CR last, among ASCII and a few 2-byte letters, against the rule
+ * of spec 1.2 applied byte by byte. */
+static void test_clean_line_ends_random(void)
+{
+    static const char *alpha[] = { "a", "b", " ", "\r\n", "\r", "\n", "\r\r\n", "\xC3\xA9" };
+    uint32_t x = 777;
+    int bad = 0;
+    struct text_buf scratch = {0};
+    for (int round = 0; round < 4000 && bad < 5; round++) {
+        char in[256], want[256];
+        size_t n = 0, m = 0;
+        x = x * 1103515245u + 12345u;
+        size_t len = (x >> 16) % 120;
+        while (n < len) {
+            x = x * 1103515245u + 12345u;
+            const char *p = alpha[(x >> 16) % (sizeof alpha / sizeof alpha[0])];
+            memcpy(in + n, p, strlen(p));
+            n += strlen(p);
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (in[i] == '\r') {
+                want[m++] = '\n';
+                if (i + 1 < n && in[i + 1] == '\n')
+                    i++;
+            } else {
+                want[m++] = in[i];
+            }
+        }
+        struct text_clean c;
+        REQUIRE(text_clean(&scratch, (const unsigned char *)in, n, TEXT_ENC_UTF8, 1, &c) == 0);
+        if (c.body_len != m || memcmp(c.body, want, m) != 0) {
+            CHECK(!"line ends differ");
+            fprintf(stderr, "    %zu bytes in, %zu out, %zu expected\n", n, c.body_len, m);
+            bad++;
+        }
+    }
+    text_buf_free(&scratch);
+}
+
 /* A pseudo-random mix of the characters NFC cares about. */
 static void test_nfc_random_mix(void)
 {
@@ -1405,6 +1445,55 @@ static void test_terms_dedup(void)
     text_terms_free(NULL);
 }
 
+/* Letters 16 bytes at a time (up to four ASCII letters) against the byte
+ * histogram, on random text of every length up to 600 bytes: ASCII
+ * letters of both cases, line ends, and code points of 2, 3 and 4 bytes
+ * that cross the 16-byte blocks, some of them lowercasing to ASCII (İ to
+ * i, KELVIN SIGN to k), others to letters that are terms (É to é). */
+static void test_count_letters_simd(void)
+{
+    static const char *alpha[] = {
+        "a", "b", "A", "B", "i", "I", "k", "K", "z", " ", "\n", ".", "\xC3\xA9", "\xC3\x89",
+        "\xC4\xB0", "\xE2\x84\xAA", "\xE2\x80\x99", "\xE2\x80\x9C", "\xC3\x9F",
+        "\xF0\x9D\x90\x80", "\xE3\x82\xAB", "\xEF\xBF\xBD",
+    };
+    static const char *sets[][5] = {
+        {"a"}, {"A", "b"}, {"a", "b", "i", "k"}, {"k", "i", "\xC3\xA9"},
+        {"a", "b", "i", "k", "z"}, {"\xC3\xA9", "\xC3\x9F"}, {"the", "a", "I"},
+    };
+    uint32_t x = 4242;
+    int bad = 0;
+    for (size_t q = 0; q < sizeof sets / sizeof sets[0]; q++) {
+        size_t nt = 0;
+        while (nt < 5 && sets[q][nt])
+            nt++;
+        struct text_terms *t;
+        REQUIRE(text_terms_new(&t, sets[q], nt) == 0);
+        for (int round = 0; round < 600 && bad < 5; round++) {
+            char s[600 + 4];
+            size_t n = 0;
+            while (n < (size_t)round) {
+                x = x * 1103515245u + 12345u;
+                const char *p = alpha[(x >> 16) % (sizeof alpha / sizeof alpha[0])];
+                memcpy(s + n, p, strlen(p));
+                n += strlen(p);
+            }
+            uint64_t fast[5] = {0}, plain[5] = {0};
+            int old = text__count_simd(1);
+            CHECK(text_count(t, s, n, fast) == 0);
+            text__count_simd(0);
+            CHECK(text_count(t, s, n, plain) == 0);
+            text__count_simd(old);
+            if (memcmp(fast, plain, sizeof fast) != 0) {
+                CHECK(!"16 bytes at a time and the histogram differ");
+                fprintf(stderr, "    set %zu, %zu bytes: [%.*s]\n", q, n, (int)n, s);
+                bad++;
+            }
+        }
+        text_terms_free(t);
+    }
+}
+
 /* The whole pipeline on a small Gutenberg-like file. */
 static void test_pipeline(void)
 {
@@ -1444,6 +1533,7 @@ int main(void)
     RUN(test_nfc_cases);
     RUN(test_nfc_every_code_point);
     RUN(test_nfc_random_mix);
+    RUN(test_clean_line_ends_random);
     RUN(test_boilerplate);
     RUN(test_tokens);
     RUN(test_token_flags);
@@ -1462,6 +1552,7 @@ int main(void)
     RUN(test_wordtab_16);
     RUN(test_count);
     RUN(test_terms_dedup);
+    RUN(test_count_letters_simd);
     RUN(test_pipeline);
     render("");
     return CHECK_EXIT() || bad;
