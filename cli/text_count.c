@@ -6,8 +6,9 @@
  * LETTER" (kept as its simple lowercase code point) or the list of its
  * lowercased tokens, made by the same scanner as the body's.  text_count()
  * then makes at most two passes over the body:
- *   - letters: one histogram pass; ASCII bytes are counted as they are and
- *     folded afterwards, and only bytes >= 0x80 are decoded and lowercased;
+ *   - letters: one pass; up to four ASCII letters are counted 16 bytes at
+ *     a time (SSE2), more with a byte histogram folded afterwards, and only
+ *     bytes >= 0x80 are decoded and lowercased;
  *   - token terms: one scan, keeping the last K tokens (K = the longest term)
  *     in a ring, and for each term the first token index at which a new
  *     match may start, so matches are leftmost and never overlap.
