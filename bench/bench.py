@@ -74,18 +74,22 @@ def section_lib(build):
 
 
 def halves(pardo, args):
-    """Two pardo -j 1 processes at once, each over every other file: no
-    shared pool, queue or output, so the best any two workers can do on
-    this machine, whose two cores slow each other down on this work."""
-    fs = files()
-    one = " ".join(f"'{f}'" for f in fs[0::2])
-    two = " ".join(f"'{f}'" for f in fs[1::2])
+    """Two pardo -j 1 processes at once, each over half the bytes (the
+    largest file first to the lighter half): no shared pool, queue or
+    output, so the best any two workers can do on this machine, whose two
+    cores slow each other down on this work."""
+    half = ([], []), [0, 0]
+    for f in sorted(files(), key=os.path.getsize, reverse=True):
+        k = 0 if half[1][0] <= half[1][1] else 1
+        half[0][k].append(f)
+        half[1][k] += os.path.getsize(f)
+    one, two = (" ".join(f"'{f}'" for f in sorted(h)) for h in half[0])
     cmd = f"{pardo} {args} -j 1"
     return f"{cmd} {one} > /dev/null & {cmd} {two} > /dev/null; wait"
 
 
 def show_ceiling(med, j1, j2, ceiling):
-    print(f"  two pardo -j 1 at once, each on half the files: {j1 / med[ceiling]:.2f}x the speed of -j 1 "
+    print(f"  two pardo -j 1 at once, each on half the bytes: {j1 / med[ceiling]:.2f}x the speed of -j 1 "
           f"(this machine's ceiling for two workers); -j 2 reaches {med[ceiling] / j2:.2f} of it")
 
 
