@@ -76,8 +76,9 @@ def section_lib(build):
 def halves(pardo, args):
     """Two pardo -j 1 processes at once, each over half the bytes (the
     largest file first to the lighter half): no shared pool, queue or
-    output, so the best any two workers can do on this machine, whose two
-    cores slow each other down on this work."""
+    output, so what two workers get from this machine, whose two cores
+    slow each other down on this work (split once, by bytes: a file's time
+    is not quite its size, which -j 2 balances as it goes)."""
     half = ([], []), [0, 0]
     for f in sorted(files(), key=os.path.getsize, reverse=True):
         k = 0 if half[1][0] <= half[1][1] else 1
@@ -90,7 +91,7 @@ def halves(pardo, args):
 
 def show_ceiling(med, j1, j2, ceiling):
     print(f"  two pardo -j 1 at once, each on half the bytes: {j1 / med[ceiling]:.2f}x the speed of -j 1 "
-          f"(this machine's ceiling for two workers); -j 2 reaches {med[ceiling] / j2:.2f} of it")
+          f"(two workers that share nothing, split once); -j 2 is {med[ceiling] / j2:.2f}x as fast as that")
 
 
 def section_count(pardo):
