@@ -382,18 +382,28 @@ static long caller_waits(void)
     return ru.ru_nvcsw;
 }
 
+/* An ordered lazy map of fn over g's numbers, results a double, on a new
+ * pool of two workers (*pool); NULL if either cannot be made. */
+static pardo_iter *ordered_on_two(pardo_pool **pool, pardo_fn *fn, struct counter_gen *g)
+{
+    pardo_iter *it = NULL;
+    *pool = pardo_pool_new(2);
+    if (*pool && pardo_imap(&it, *pool, fn, NULL, gen_count, g, sizeof(long), sizeof(double),
+                            PARDO_ORDERED) != 0)
+        it = NULL;
+    return it;
+}
+
 /* Ordered results of short items: each wake of the caller costs two
  * switches of threads on a core a worker needs, so the caller is woken
  * once for several results, not once per result. */
 static void test_imap_wakes_caller_in_bursts(void)
 {
     enum { N = 3000 };
-    pardo_pool *pool = pardo_pool_new(2);
-    REQUIRE(pool);
     struct counter_gen g = { 0, N, 0 };
-    pardo_iter *it;
-    REQUIRE(pardo_imap(&it, pool, busy_100us, NULL, gen_count, &g, sizeof(long),
-                       sizeof(double), PARDO_ORDERED) == 0);
+    pardo_pool *pool;
+    pardo_iter *it = ordered_on_two(&pool, busy_100us, &g);
+    REQUIRE(it);
     long before = caller_waits(), n = 0;
     double out;
     while (pardo_iter_next(it, NULL, &out, NULL) == 1)
@@ -421,12 +431,10 @@ static int sleep_20ms_when(void *arg, const void *in, void *out)
 static void test_imap_slow_results_not_held(void)
 {
     enum { N = 80 };
-    pardo_pool *pool = pardo_pool_new(2);
-    REQUIRE(pool);
     struct counter_gen g = { 0, N, 0 };
-    pardo_iter *it;
-    REQUIRE(pardo_imap(&it, pool, sleep_20ms_when, NULL, gen_count, &g, sizeof(long),
-                       sizeof(double), PARDO_ORDERED) == 0);
+    pardo_pool *pool;
+    pardo_iter *it = ordered_on_two(&pool, sleep_20ms_when, &g);
+    REQUIRE(it);
     double delay[N], done;
     int n = 0;
     while (n < N && pardo_iter_next(it, NULL, &done, NULL) == 1)
