@@ -258,7 +258,7 @@ int text__scan_batch(const char *body, size_t len, struct text_buf *tb,
  * (SSE2 on x86-64), 1 at most AVX2.  Returns the previous setting. */
 int text__scan_level(int level);
 /* 0 makes text_count() count letters with its byte histogram only, 1 (the
- * default) lets it count up to 8 ASCII letters 16 bytes at a time where
+ * default) lets it count up to 4 ASCII letters 16 bytes at a time where
  * SSE2 is there.  Returns the previous setting (always 0 without SSE2).
  * For tests. */
 int text__count_simd(int on);

@@ -274,6 +274,21 @@ static void letters_simd(const struct text_terms *t, const unsigned char *s, siz
     for (int j = 0; j < 4 && want[j]; j++)
         raw[want[j]] += total[j] + tail[want[j]] + tail[want[j] - 32];
 }
+/* The distinct ASCII letters of t's terms into want[]: 1, or 0 when there
+ * are more than the lanes. */
+static int simd_letters(const struct text_terms *t, unsigned char *want)
+{
+    int k = 0;
+    for (size_t j = 0; j < t->n; j++) {
+        int32_t x = t->v[j].lower;
+        if (!t->v[j].letter || x >= 0x80 || memchr(want, x, (size_t)k))
+            continue;
+        if (x < 'a' || x > 'z' || k == SIMD_LETTERS)
+            return 0;           /* more letters than lanes (or not a-z: none are) */
+        want[k++] = (unsigned char)x;
+    }
+    return 1;
+}
 #else
 int text__count_simd(int on)
 {
@@ -291,23 +306,7 @@ static void count_letters(const struct text_terms *t, const char *body, size_t l
     int folded = 0;            /* raw[] holds A-Z under a-z already */
 #if defined(__SSE2__) && !defined(TEXT_NO_SIMD)
     unsigned char want[SIMD_LETTERS] = { 0 };
-    int k = 0, ok = use_simd;
-    for (size_t j = 0; j < t->n && ok; j++) {
-        int32_t x = t->v[j].lower;
-        if (!t->v[j].letter || x >= 0x80)
-            continue;
-        int seen = 0;
-        for (int q = 0; q < k; q++)
-            seen |= want[q] == x;
-        if (seen)
-            continue;
-        if (x < 'a' || x > 'z' || k == SIMD_LETTERS) {
-            ok = 0;             /* more letters than lanes (or not a-z: none are) */
-            break;
-        }
-        want[k++] = (unsigned char)x;
-    }
-    if (ok) {
+    if (use_simd && simd_letters(t, want)) {
         letters_simd(t, s, len, want, raw, lowered, counts);
         folded = 1;
     } else

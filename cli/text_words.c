@@ -77,8 +77,6 @@ struct wordtab {
 
 enum { CHUNK = 64 * 1024, MIN_CELLS = 1024 };
 
-static void free_cells(struct cell *c, size_t n);
-
 #if defined(__GNUC__) || defined(__clang__)
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 #else
@@ -129,6 +127,42 @@ static inline size_t home(const struct wordtab *t, uint64_t key)
 struct wordtab *wordtab_new(void)
 {
     return calloc(1, sizeof(struct wordtab));
+}
+
+/* n zeroed cells; from 128 KiB on, their own anonymous memory, which the
+ * kernel hands out zeroed, in huge pages where the system has them (see
+ * DESIGN).  Not cleared again: a memset of fresh huge pages zeroed them
+ * twice, 2% of a `pardo stats` run.  Freed with free_cells(). */
+#define CELLS_MAPPED (128 * 1024)
+#define HUGE_PAGE ((size_t)2 * 1024 * 1024)
+
+static size_t cells_span(size_t n)
+{
+    return (n * sizeof(struct cell) + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+}
+
+static struct cell *alloc_cells(size_t n)
+{
+    if (n * sizeof(struct cell) < CELLS_MAPPED)
+        return calloc(n, sizeof(struct cell));
+    void *p = mmap(NULL, cells_span(n), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                   -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, cells_span(n), MADV_HUGEPAGE);  /* a hint: failure is fine */
+#endif
+    return p;
+}
+
+static void free_cells(struct cell *c, size_t n)
+{
+    if (!c)
+        return;
+    if (n * sizeof(struct cell) < CELLS_MAPPED)
+        free(c);
+    else
+        munmap(c, cells_span(n));
 }
 
 void wordtab_free(struct wordtab *t)
@@ -200,42 +234,6 @@ static char *arena_copy(struct wordtab *t, const char *w, size_t len)
     p[len] = '\0';
     t->used += need;
     return p;
-}
-
-/* n zeroed cells; from 128 KiB on, their own anonymous memory, which the
- * kernel hands out zeroed, in huge pages where the system has them (see
- * DESIGN).  Not cleared again: a memset of fresh huge pages zeroed them
- * twice, 2% of a `pardo stats` run.  Freed with free_cells(). */
-#define CELLS_MAPPED (128 * 1024)
-#define HUGE_PAGE ((size_t)2 * 1024 * 1024)
-
-static size_t cells_span(size_t n)
-{
-    return (n * sizeof(struct cell) + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-}
-
-static struct cell *alloc_cells(size_t n)
-{
-    if (n * sizeof(struct cell) < CELLS_MAPPED)
-        return calloc(n, sizeof(struct cell));
-    void *p = mmap(NULL, cells_span(n), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                   -1, 0);
-    if (p == MAP_FAILED)
-        return NULL;
-#ifdef MADV_HUGEPAGE
-    (void)madvise(p, cells_span(n), MADV_HUGEPAGE);  /* a hint: failure is fine */
-#endif
-    return p;
-}
-
-static void free_cells(struct cell *c, size_t n)
-{
-    if (!c)
-        return;
-    if (n * sizeof(struct cell) < CELLS_MAPPED)
-        free(c);
-    else
-        munmap(c, cells_span(n));
 }
 
 static int grow_cells(struct wordtab *t)

@@ -471,19 +471,17 @@ static void *local_main(void *arg)
 }
 
 /* The longest wait for a message: from the shortest mean batch time of
- * the ranks that have batches out (none measured yet: the shortest). */
+ * the ranks that have batches out; a rank not measured yet counts as 0. */
 static unsigned wait_cap_us(const pardo_mpi_iter *it)
 {
-    double ns = 0;
+    double ns = -1;
     for (int p = 0; p < it->size; p++) {
         const struct peer *pe = &it->root->peers[p];
         if (pe->nout == 0)
             continue;
         double mean = pe->measured && pe->w > 0 ? pe->t / pe->w : 0;
-        if (ns == 0 || mean < ns)
+        if (ns < 0 || mean < ns)
             ns = mean;
-        if (ns == 0)
-            break;
     }
     return pardo__mpi_wait_cap_us(ns);
 }

@@ -48,7 +48,8 @@ static struct send_slot *free_slot(struct send_slot *s)
     return &s[k];
 }
 
-/* Runs one WORK message and sends its RESULT; *ns: how long it ran. */
+/* Runs one WORK message and sends its RESULT; *ns: how long it ran (as
+ * its RESULT tells rank 0; 0 for a failed batch). */
 static int serve_work(pardo_mpi_iter *it, const char *msg, size_t len, struct send_slot *slots,
                       double *ns)
 {
@@ -62,9 +63,11 @@ static int serve_work(pardo_mpi_iter *it, const char *msg, size_t len, struct se
     struct send_slot *s = free_slot(slots);
     if (!s)
         return PARDO_ESYS;
-    uint64_t t0 = pardo__mpi_now_ns();
     int rc = pardo__mpi_run_batch(&it->run, h.id, msg + sizeof h, h.n, &s->msg);
-    *ns = (double)(pardo__mpi_now_ns() - t0);
+    struct pardo__mpi_result res = { 0 };
+    if (rc == PARDO_OK && s->msg.len >= sizeof res)
+        memcpy(&res, s->msg.p, sizeof res);
+    *ns = (double)res.ns;
     if (rc != PARDO_OK)     /* rank 0 waits for this batch: fail its items */
         rc = pardo__mpi_failed_batch(&it->run, h.id, h.n, rc, &s->msg);
     if (rc != PARDO_OK)
