@@ -439,7 +439,7 @@
         ] }
       ],
       scales: [
-        { name: 'h', type: 'linear', domain: [top, 0], range: [0, { signal: 'tw' }] },
+        { name: 'h', type: 'linear', domain: [0, top], reverse: true, range: [0, { signal: 'tw' }] },
         { name: 'color', type: 'ordinal', domain: { data: 'tree', field: 'label' }, range: 'category' }
       ],
       axes: [{ orient: 'bottom', scale: 'h', title: 'height (' + meta.delta + ')', tickCount: 5 }],
