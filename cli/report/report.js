@@ -190,7 +190,7 @@
         layer: [
           { mark: { type: 'point', filled: true, size: 45, opacity: 0.75 },
             encoding: {
-              color: { field: 'label', type: 'nominal', legend: null },
+              color: { field: 'label', type: 'nominal', legend: null, scale: { scheme: 'tableau20' } },
               shape: { field: 'text', type: 'nominal',
                        scale: { domain: ['known', 'unknown'], range: ['circle', 'cross'] },
                        legend: haveLabels ? { title: 'text' } : null },
@@ -267,6 +267,7 @@
              axis: { values: grid.map(function (g) { return g.mfw; }) } },
         y: { field: 'accuracy', type: 'quantitative', scale: { domain: [0, 1] }, title: 'accuracy' },
         color: { field: 'delta', type: 'nominal', title: 'delta' },
+        strokeDash: { field: 'delta', type: 'nominal', title: 'delta' },
         tooltip: [{ field: 'mfw' }, { field: 'delta' }, { field: 'correct' }, { field: 'texts' },
                   { field: 'accuracy' }]
       }
