@@ -41,7 +41,8 @@ class Browser:
                 '--user-data-dir=' + profile, '--proxy-server=http://127.0.0.1:9',
                 '--host-resolver-rules=MAP * ~NOTFOUND', '--disable-background-networking',
                 '--disable-component-update', '--disable-sync', '--disable-extensions',
-                '--mute-audio', '--hide-scrollbars', '--window-size=1280,900', 'about:blank']
+                '--disable-dev-shm-usage', '--mute-audio', '--hide-scrollbars',
+                '--window-size=1280,900', 'about:blank']
 
         def fds():
             os.dup2(self.to_r, 3)
