@@ -116,7 +116,7 @@ static const struct opt_def options[] = {
       "The 31 words of stylo's English list (he, her, i, me, my, she, they, "
       "thou, you, ...; not it or its). Off by default." },
     { 0, "favorites", "K", BIT(CMD_WORDS) | BIT(CMD_REPORT), set_int, F(favorites), 1, 1000000,
-      "Each label's K favourite words (needs --known; no PATH; report: 10)",
+      "Each label's K favourite words (words: with --known, no PATH; report: default 10)",
       "A word qualifies for a label when at least half of the label's texts use "
       "it, at least once per 100,000 of the label's words, and it is not a name "
       "(capitalised in 90% or more of its uses inside a sentence, in the label's "

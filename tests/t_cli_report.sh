@@ -144,6 +144,22 @@ run report -q --cluster-input one.nwk,one.jsonl a.txt -o one.html
 browser one one.html --charts "$FP"
 has_text one "one text: clustering left out" "Left out: clustering needs two texts or more"
 
+# ---- the Gutenberg corpus: 124 labelled books and the unlabelled ones ----------------
+G=$SHARED/corpus/gutenberg
+if [ -f "$G/LABELS.tsv" ]; then
+    unknown=$(ls "$G"/*.txt | grep -vxFf <(grep -v '^#' "$G/LABELS.tsv" | cut -f1 | sed "s|^|$G/|"))
+    # shellcheck disable=SC2086
+    run report -q --known "$G/LABELS.tsv" $unknown -o gutenberg.html
+    check_rc "gutenberg: exit status 0" 0 "$RC"
+    size=$(wc -c < gutenberg.html)
+    echo "# gutenberg: $size bytes, $(wc -w <<<"$unknown") unknown texts"
+    check "gutenberg: the page is under 3 MB ($size bytes)" test "$size" -lt 3000000
+    browser gutenberg gutenberg.html --charts "$FP,favorites,loo-grid,confusion,unknown"
+    check "gutenberg: 124 folds" grep -qF '{"loo":true,"texts":124,' "$SHOTS/gutenberg.data/pardo-loo"
+else
+    skip "gutenberg report" "no corpus at $G"
+fi
+
 # ---- usage ---------------------------------------------------------------------------
 run report -q
 check_rc "report without PATH or --known: usage error" 2 "$RC"
