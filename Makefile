@@ -8,6 +8,10 @@
 #   tests/test_*.c   one unit-test program each, linked with libpardo and cli/
 #   tests/t_*.sh     shell tests of the tool
 #   examples/*.c     one program each
+# pardo report inlines the chart libraries (vega, vega-lite, vega-embed),
+# which the build fetches from the npm registry into npm/ (git-ignored) at
+# the exact versions of VEGA_PKGS, and cli/report/ (the page's own script,
+# style and frame); cli/report_assets.S puts them all into the binary.
 
 PREFIX  ?= /usr/local
 BUILD   ?= build
@@ -34,7 +38,7 @@ TEST_AUX := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 EX_SRC   := $(wildcard examples/*.c)
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
-CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o) $(BUILD)/cli/report_assets.o
 AUX_OBJ  := $(TEST_AUX:%.c=$(BUILD)/%.o)
 LIB_A    := $(BUILD)/libpardo.a
 LIB_SO   := $(BUILD)/libpardo.so
@@ -43,7 +47,7 @@ TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 EXAMPLES := $(EX_SRC:examples/%.c=$(BUILD)/examples/%)
 
 .PHONY: all lib test check asan tsan ubsan valgrind fuzz bench run install \
-        uninstall deps test-deps bench-deps run-deps compdb format-check clean man
+        uninstall deps npm-deps test-deps bench-deps run-deps compdb format-check clean man
 
 all: $(LIB_A) $(LIB_SO) $(PARDO) $(EXAMPLES)
 lib: $(LIB_A)
@@ -51,6 +55,26 @@ lib: $(LIB_A)
 $(BUILD)/%.o: %.c $(wildcard include/*.h src/*.h cli/*.h tests/*.h) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# ---- the report's chart libraries, from the npm registry ------------------------
+NPM_DIR   = npm
+VEGA_PKGS = vega@6.4.0 vega-lite@6.5.0 vega-embed@7.3.0
+VEGA_JS   = $(NPM_DIR)/node_modules/vega/build/vega.min.js \
+            $(NPM_DIR)/node_modules/vega-lite/build/vega-lite.min.js \
+            $(NPM_DIR)/node_modules/vega-embed/build/vega-embed.min.js
+NPM_STAMP = $(NPM_DIR)/.installed-$(subst @,-,$(subst $(subst ,, ),_,$(VEGA_PKGS)))
+
+$(NPM_STAMP):
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory npm-deps
+	rm -rf $(NPM_DIR) && mkdir -p $(NPM_DIR)
+	cd $(NPM_DIR) && echo '{"private":true}' > package.json && \
+	  npm install --no-audit --no-fund --ignore-scripts --save-exact $(VEGA_PKGS) >/dev/null
+	@for f in $(VEGA_JS); do test -s $$f || { echo "npm: $$f missing" >&2; exit 1; }; done
+	touch $@
+
+$(BUILD)/cli/report_assets.o: cli/report_assets.S $(NPM_STAMP) $(wildcard cli/report/*)
+	@mkdir -p $(dir $@)
+	$(CC) -c -o $@ $<
 
 $(LIB_A): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -93,14 +117,18 @@ define need_pkgs
 	  $$SUDO apt-get update -qq && $$SUDO $(APT) $$missing >/dev/null; fi
 endef
 BUILD_PKGS = build-essential libutf8proc-dev pkg-config
-TEST_PKGS  = $(BUILD_PKGS) python3 clang libclang-rt-14-dev procps gawk openmpi-bin libopenmpi-dev
+TEST_PKGS  = $(BUILD_PKGS) python3 clang libclang-rt-14-dev procps gawk openmpi-bin libopenmpi-dev \
+             chromium
 BENCH_PKGS = $(TEST_PKGS) libomp-dev parallel python3
 RUN_PKGS   = $(BUILD_PKGS) bible-kjv
 
-deps:       ; $(call need_pkgs,$(BUILD_PKGS))
-test-deps:  ; $(call need_pkgs,$(TEST_PKGS))
-bench-deps: ; $(call need_pkgs,$(BENCH_PKGS))
-run-deps:   ; $(call need_pkgs,$(RUN_PKGS))
+deps: npm-deps ; $(call need_pkgs,$(BUILD_PKGS))
+# Debian's npm, only when no npm is on the PATH: a nodejs from elsewhere
+# (NodeSource) brings its own npm and conflicts with Debian's.
+npm-deps:   ; $(if $(shell command -v npm 2>/dev/null),@true,$(call need_pkgs,npm))
+test-deps: npm-deps ; $(call need_pkgs,$(TEST_PKGS))
+bench-deps: npm-deps ; $(call need_pkgs,$(BENCH_PKGS))
+run-deps: npm-deps ; $(call need_pkgs,$(RUN_PKGS))
 
 # ---- tests -----------------------------------------------------------------
 # `make test` installs what is missing, builds with -Werror, runs every unit

@@ -6,7 +6,7 @@ times and reports the median wall time of each: the two cores are shared,
 and the same run can take twice as long a minute later, so only ratios of
 runs made side by side mean much.
 
-    bench.py BUILD_DIR [SECTION...]     sections: lib count stats isolate mpi rss
+    bench.py BUILD_DIR [SECTION...]     sections: lib count stats isolate mpi rss report
 """
 import glob
 import os
@@ -164,6 +164,26 @@ def section_isolate(pardo):
     print(f"  --isolate / threads: {med[p] / med[t]:.3f} (goal <= 1.10)")
 
 
+def section_report(pardo):
+    """pardo report of the labelled books (the others as unknown texts)
+    against attribute --loo alone, which reads the same known texts."""
+    labels = os.path.join(CORPUS, "LABELS.tsv")
+    with open(labels) as f:
+        known = {os.path.join(CORPUS, l.split("\t")[0]) for l in f
+                 if l.strip() and not l.startswith("#") and not l.startswith("path\t")}
+    unknown = [f for f in files() if f not in known]
+    out = os.path.join(ROOT, "build", "bench-report.html")
+    cmds = [
+        ("pardo attribute --loo --known LABELS.tsv", [pardo, "attribute", "-q", "--loo", "--known", labels]),
+        ("pardo report --known LABELS.tsv UNKNOWN...",
+         [pardo, "report", "-q", "--known", labels, "-o", out] + unknown),
+    ]
+    med = compare(cmds)
+    show(f"== report: {len(known)} labelled books, {len(unknown)} unknown ==", med)
+    print(f"  report / attribute --loo: {med[cmds[1][0]] / med[cmds[0][0]]:.2f}; "
+          f"the page: {os.path.getsize(out) / 1e6:.2f} MB (goal < 3)")
+
+
 def section_mpi(pardo):
     if not shutil.which("mpirun"):
         print("\n== MPI: mpirun not found, skipped ==")
@@ -231,7 +251,7 @@ def section_rss(pardo):
 
 def main():
     build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
-    wanted = sys.argv[2:] or ["lib", "count", "stats", "isolate", "mpi", "rss"]
+    wanted = sys.argv[2:] or ["lib", "count", "stats", "isolate", "mpi", "rss", "report"]
     pardo = os.path.join(build, "pardo")
     print(f"machine: {os.cpu_count()} CPUs; {subprocess.run(['uname', '-srm'], capture_output=True, text=True).stdout.strip()}")
     for name in wanted:

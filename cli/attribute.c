@@ -492,18 +492,70 @@ static void loo_summary(struct ebuf *b, enum format fmt, const struct attrib_cor
     rec_end(&rec);
 }
 
-static int write_loo(struct run *r, struct attr *a, struct ebuf *b)
+/* pardo report's record of one cell of an MFW and delta grid: the
+ * summary with the cell's settings after "loo" (spec section 10), and
+ * "features_used" when the known texts have fewer features than the MFW. */
+static void cell_summary(struct ebuf *b, struct attr *a, const struct attrib_summary *s,
+                         size_t features)
+{
+    const struct attrib_corpus *c = a->corpus;
+    char num[64];
+    struct rec rec;
+    rec_begin(&rec, b, FMT_JSONL);
+    rec_bool(&rec, "loo", 1);
+    rec_cstr(&rec, "features", "words");
+    rec_u64(&rec, "ngram", 1);
+    rec_u64(&rec, "mfw", a->opt.mfw);
+    rec_cstr(&rec, "delta", attrib_delta_name(a->opt.delta));
+    snprintf(num, sizeof num, "%g", a->opt.culling);
+    ebuf_puts(b, ",\"culling\":");
+    ebuf_puts(b, num);
+    if (features < a->opt.mfw)
+        rec_u64(&rec, "features_used", features);
+    rec_u64(&rec, "texts", s->all.texts);
+    rec_u64(&rec, "correct", s->all.correct);
+    rec_rate(&rec, "accuracy", s->accuracy, 1);
+    rec_obj_begin(&rec, "labels");
+    for (size_t l = 0; l < s->nlabels; l++) {
+        rec_obj_begin(&rec, attrib_corpus_label(c, l));
+        rec_u64(&rec, "texts", s->labels[l].texts);
+        rec_u64(&rec, "correct", s->labels[l].correct);
+        rec_obj_end(&rec);
+    }
+    rec_obj_end(&rec);
+    rec_end(&rec);
+}
+
+/* The features of a model of every known text under a->opt (the most a
+ * fold can have).  0 or PARDO_ENOMEM. */
+static int model_features(struct attr *a, size_t *features)
+{
+    struct attrib_model *m;
+    int rc = attrib_model_new(&m, a->corpus, &a->opt, ATTRIB_NONE);
+    if (rc == 0)
+        *features = attrib_model_features(m);
+    attrib_model_free(m);
+    return rc;
+}
+
+/* Every fold under a->opt: each known text's record and the summary, or
+ * (cell) only the grid cell's record. */
+static int loo_records(struct run *r, struct attr *a, struct ebuf *b, enum format fmt,
+                       int cell)
 {
     static const char *const head[] = { "path", "label", "nearest", "correct", "texts",
                                         "accuracy" };
-    enum format fmt = r->o->format;
-    size_t n = a->nknown;
+    size_t n = a->nknown, features = 0;
     struct attrib_result *res = calloc(n, sizeof *res);
     struct attrib_summary sum = { 0 };
     int rc = res ? run_folds(r, a, res, n) : PARDO_ENOMEM;
     if (rc == 0)
         rc = attrib_summarize(a->corpus, res, n, &sum);
-    if (rc == 0) {
+    if (rc == 0 && cell)
+        rc = model_features(a, &features);
+    if (rc == 0 && cell) {
+        cell_summary(b, a, &sum, features);
+    } else if (rc == 0) {
         header(b, fmt, head, 6, a->corpus, NULL);
         for (size_t i = 0; i < n; i++)
             loo_record(b, fmt, a, &res[i]);
@@ -513,6 +565,11 @@ static int write_loo(struct run *r, struct attr *a, struct ebuf *b)
         attrib_results_free(res, n);
     attrib_summary_free(&sum);
     return rc;
+}
+
+static int write_loo(struct run *r, struct attr *a, struct ebuf *b)
+{
+    return loo_records(r, a, b, r->o->format, 0);
 }
 
 /* ---- favourite words ------------------------------------------------------------ */
@@ -570,7 +627,7 @@ static void favorites_record(struct ebuf *b, enum format fmt, const char *label,
     }
 }
 
-static int write_favorites(struct run *r, struct attr *a, struct ebuf *b)
+static int write_favorites(struct run *r, struct attr *a, struct ebuf *b, size_t k)
 {
     static const char *const head[] = { "label", "texts", "rank", "word", "ratio",
                                         "count", "other", "in_texts" };
@@ -594,7 +651,7 @@ static int write_favorites(struct run *r, struct attr *a, struct ebuf *b)
     for (size_t l = 0; l < nl && rc == 0; l++) {
         struct attrib_favorite *fav = NULL;
         size_t n = 0;
-        rc = attrib_favorites(c, l, (size_t)r->o->favorites, &fav, &n);
+        rc = attrib_favorites(c, l, k, &fav, &n);
         if (rc == 0)
             favorites_record(b, fmt, attrib_corpus_label(c, l), texts[l], fav, n);
         free(fav);
@@ -605,15 +662,21 @@ static int write_favorites(struct run *r, struct attr *a, struct ebuf *b)
 
 /* ---- finish and the table -------------------------------------------------------- */
 
-static int attr_finish(struct run *r, struct ebuf *b)
+static int freeze(struct attr *a)
 {
-    struct attr *a = r->state;
     int rc = attrib_corpus_freeze(a->corpus);
     size_t nl = attrib_corpus_labels(a->corpus);
     if (rc == 0 && !(a->dist = malloc((nl ? nl : 1) * sizeof *a->dist)))
         rc = PARDO_ENOMEM;
+    return rc;
+}
+
+static int attr_finish(struct run *r, struct ebuf *b)
+{
+    struct attr *a = r->state;
+    int rc = freeze(a);
     if (rc == 0 && r->o->favorites)
-        rc = write_favorites(r, a, b);
+        rc = write_favorites(r, a, b, (size_t)r->o->favorites);
     else if (rc == 0 && r->o->loo)
         rc = write_loo(r, a, b);
     else if (rc == 0)
@@ -653,6 +716,60 @@ static const struct command_ops ops = {
     .finish = attr_finish,
     .free = attr_free,
 };
+
+/* ---- for pardo report --------------------------------------------------------- */
+
+int attribute_report_freeze(struct run *r)
+{
+    return freeze(r->state);
+}
+
+int attribute_report_favorites(struct run *r, size_t k, struct ebuf *b)
+{
+    int rc = write_favorites(r, r->state, b, k);
+    return rc ? rc : b->oom ? PARDO_ENOMEM : 0;
+}
+
+int attribute_report_loo(struct run *r, size_t mfw, int delta, int cell, struct ebuf *b)
+{
+    struct attr *a = r->state;
+    struct attrib_options keep = a->opt;
+    a->opt.mfw = mfw;
+    a->opt.delta = (enum attrib_delta)delta;
+    int rc = loo_records(r, a, b, FMT_JSONL, cell);
+    a->opt = keep;
+    return rc ? rc : b->oom ? PARDO_ENOMEM : 0;
+}
+
+int attribute_report_unknowns(struct run *r, struct ebuf *b)
+{
+    struct attr *a = r->state;
+    if (a->nunk == 0)
+        return 0;
+    int rc = write_unknowns(r, a, b);
+    return rc ? rc : b->oom ? PARDO_ENOMEM : 0;
+}
+
+void attribute_report_labels(const struct run *r, struct ebuf *b)
+{
+    const struct attr *a = r->state;
+    for (size_t i = 0; i < a->nknown; i++) {
+        struct rec rec;
+        rec_begin(&rec, b, FMT_JSONL);
+        rec_cstr(&rec, "path", a->known[i].path);
+        rec_cstr(&rec, "label", a->known[i].label);
+        rec_end(&rec);
+    }
+}
+
+int attribute_report_is_known(const struct run *r, dev_t dev, ino_t ino)
+{
+    const struct attr *a = r->state;
+    for (size_t i = 0; a && i < a->nknown; i++)
+        if (a->known[i].dev == dev && a->known[i].ino == ino)
+            return 1;
+    return 0;
+}
 
 const struct command_ops *attribute_ops(const struct opts *o)
 {

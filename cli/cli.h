@@ -111,7 +111,7 @@ void rec_header(struct ebuf *b, enum format fmt, const char *const *names, size_
 
 /* ---- options (opts.c) ----------------------------------------------------- */
 
-enum command { CMD_NONE = 0, CMD_COUNT, CMD_STATS, CMD_WORDS, CMD_ATTRIBUTE };
+enum command { CMD_NONE = 0, CMD_COUNT, CMD_STATS, CMD_WORDS, CMD_ATTRIBUTE, CMD_REPORT };
 
 struct opts {
     enum command cmd;
@@ -135,7 +135,8 @@ struct opts {
     int    loo;                 /* --loo */
     double culling;             /* --culling PERCENT; 0 = off */
     int    no_pronouns;         /* --no-pronouns */
-    int    favorites;           /* words --favorites K; 0 = off */
+    int    favorites;           /* words --favorites K; 0 = off (report: 10) */
+    const char *cluster_input;  /* report: TREE,MATRIX files for its section 5 */
     int    help, version, man, debug_rss;
     char **terms;   size_t n_terms;     /* -t pieces, owned */
     const char **paths; size_t n_paths; /* PATH operands (argv strings) */

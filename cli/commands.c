@@ -126,7 +126,7 @@ static int analyze(const struct run *r, struct worker *w)
     return text_analyze(w->clean.body, w->clean.body_len, w->words, &w->st);
 }
 
-static void stats_format(const struct run *r, struct worker *w, const struct item_in *in,
+void stats_format(const struct run *r, struct worker *w, const struct item_in *in,
                          const struct item_out *out)
 {
     struct rec rec;
@@ -296,6 +296,7 @@ const struct command_ops *command_ops_for(const struct opts *o)
     case CMD_STATS:     return &stats_ops;
     case CMD_WORDS:     return o->favorites ? attribute_ops(o) : &words_ops;
     case CMD_ATTRIBUTE: return attribute_ops(o);
+    case CMD_REPORT:    return report_ops(o);
     default:            return NULL;
     }
 }

@@ -26,7 +26,9 @@
 #include "cli.h"
 
 #define BIT(c) (1u << (c))
-#define ALL_CMDS (BIT(CMD_COUNT) | BIT(CMD_STATS) | BIT(CMD_WORDS) | BIT(CMD_ATTRIBUTE))
+#define ALL_CMDS (BIT(CMD_COUNT) | BIT(CMD_STATS) | BIT(CMD_WORDS) | BIT(CMD_ATTRIBUTE) | \
+                  BIT(CMD_REPORT))
+#define RECORD_CMDS (ALL_CMDS & ~BIT(CMD_REPORT))     /* those that print records */
 
 struct opt_def;
 typedef int opt_set_fn(struct opts *o, const struct opt_def *d, const char *arg);
@@ -74,7 +76,7 @@ static const struct opt_def options[] = {
       "for every -j and with --unordered." },
     { 0, "corpus-only", NULL, BIT(CMD_WORDS), set_corpus_only, F(corpus_only), 0, 0,
       "Print only the corpus record", NULL },
-    { 0, "known", "LABELS", BIT(CMD_ATTRIBUTE) | BIT(CMD_WORDS), set_str, F(known), 0, 0,
+    { 0, "known", "LABELS", BIT(CMD_ATTRIBUTE) | BIT(CMD_WORDS) | BIT(CMD_REPORT), set_str, F(known), 0, 0,
       "The known texts: a file of PATH<TAB>LABEL lines",
       "One known text a line: its path, a tab, its label (the author). A relative "
       "path is taken from the folder of the LABELS file, not from the current "
@@ -89,11 +91,11 @@ static const struct opt_def options[] = {
       "LABELS file's folder joined to a relative path). "
       "The known texts are read like any PATH (the same decoding, boilerplate "
       "removal, -j, --isolate, --timeout), once each." },
-    { 0, "mfw", "N", BIT(CMD_ATTRIBUTE), set_int, F(mfw), 1, 1000000,
+    { 0, "mfw", "N", BIT(CMD_ATTRIBUTE) | BIT(CMD_REPORT), set_int, F(mfw), 1, 1000000,
       "Use the N most frequent words of the known texts (default 100)",
       "Ties at the N-th word are broken by the bytes of the word. A word whose "
       "rate is the same in every known text is then dropped, not replaced." },
-    { 0, "delta", "D", BIT(CMD_ATTRIBUTE), set_delta, F(delta), 0, 0,
+    { 0, "delta", "D", BIT(CMD_ATTRIBUTE) | BIT(CMD_REPORT), set_delta, F(delta), 0, 0,
       "Distance: burrows (default), cosine or eder",
       "burrows is the mean over the words of |z_text - z_author|; cosine is "
       "1 - cos(z_text, z_author), from 0 to 2; eder is Eder's Delta, the sum of "
@@ -105,16 +107,16 @@ static const struct opt_def options[] = {
       "profiles are rebuilt from the others, and it is attributed; an author "
       "whose only text is taken out is not a candidate for it. The folds run "
       "on -j threads; the output is the same for every -j." },
-    { 0, "culling", "PERCENT", BIT(CMD_ATTRIBUTE), set_percent, F(culling), 0, 0,
+    { 0, "culling", "PERCENT", BIT(CMD_ATTRIBUTE) | BIT(CMD_REPORT), set_percent, F(culling), 0, 0,
       "Only words used by at least PERCENT% of the known texts (default 0)",
       "stylo's culling: applied before the --mfw words are chosen. Off by default, "
       "as in the spec's method; see doc/accuracy.md for what it changes." },
-    { 0, "no-pronouns", NULL, BIT(CMD_ATTRIBUTE), set_flag, F(no_pronouns), 0, 0,
+    { 0, "no-pronouns", NULL, BIT(CMD_ATTRIBUTE) | BIT(CMD_REPORT), set_flag, F(no_pronouns), 0, 0,
       "Never use English personal pronouns as words to compare",
       "The 31 words of stylo's English list (he, her, i, me, my, she, they, "
       "thou, you, ...; not it or its). Off by default." },
-    { 0, "favorites", "K", BIT(CMD_WORDS), set_int, F(favorites), 1, 1000000,
-      "Each label's K favourite words (needs --known; no PATH)",
+    { 0, "favorites", "K", BIT(CMD_WORDS) | BIT(CMD_REPORT), set_int, F(favorites), 1, 1000000,
+      "Each label's K favourite words (words: with --known, no PATH; report: default 10)",
       "A word qualifies for a label when at least half of the label's texts use "
       "it, at least once per 100,000 of the label's words, and it is not a name "
       "(capitalised in 90% or more of its uses inside a sentence, in the label's "
@@ -139,9 +141,9 @@ static const struct opt_def options[] = {
       "The record says \"timed out after SEC s in stage STAGE\". With --isolate the "
       "worker is killed and replaced; with threads a thread cannot be stopped, so "
       "the file's work runs to its end and its result is then dropped." },
-    { 'f', "format", "FMT", ALL_CMDS, set_format, F(format), 0, 0,
+    { 'f', "format", "FMT", RECORD_CMDS, set_format, F(format), 0, 0,
       "Output format: jsonl (default), csv or tsv", NULL },
-    { 0, "unordered", NULL, ALL_CMDS, set_flag, F(unordered), 0, 0,
+    { 0, "unordered", NULL, RECORD_CMDS, set_flag, F(unordered), 0, 0,
       "Write each record as soon as its file is done",
       "Without it the records come in the order of the input, whatever -j is." },
     { 'o', "output", "FILE", ALL_CMDS, set_str, F(output), 0, 0,
@@ -184,6 +186,10 @@ static const struct opt_def options[] = {
       "Print the version and exit", NULL },
     { 0, "man", NULL, 0, set_flag, F(man), 0, 0, NULL, NULL },
     { 0, "debug-rss", NULL, ALL_CMDS, set_flag, F(debug_rss), 0, 0, NULL, NULL },
+    /* The two inputs of the report's clustering section (a Newick tree and
+     * cluster --matrix records) from files, until cluster is built in. */
+    { 0, "cluster-input", "TREE,MATRIX", BIT(CMD_REPORT), set_str, F(cluster_input), 0, 0,
+      NULL, NULL },
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
@@ -247,6 +253,24 @@ static const struct cmd_def commands[] = {
       "the records are written once every file is read. A PATH that is also a "
       "known text is attributed as it is, by a model that includes it; --loo is "
       "the fair test." },
+    { "report", CMD_REPORT, "[--known LABELS] [OPTIONS] [PATH...] -o FILE.html", NULL,
+      "Write one HTML page of charts: fingerprints, favourite words, attribution",
+      "Reads every text once (the known texts of LABELS first, then the PATHs; a "
+      "PATH that is one of the known texts is taken once, as known) and writes one "
+      "self-contained HTML file that opens offline: the chart libraries (vega, "
+      "vega-lite, vega-embed) are inside it. Its sections: the corpus (files, "
+      "words, failed files, every stats record in a sortable table); the "
+      "fingerprints (ly_per_10k, exclam_per_100k, sentence_mean, ttr, and mattr "
+      "and mtld when the stats records have them) of every text by label; with "
+      "--known, each label's --favorites words (default 10), the leave-one-out "
+      "accuracy over the MFW grid 50, 100, 200, 500, 1000 (and --mfw) for each "
+      "delta, the confusion matrix of --mfw and --delta, and the distances of "
+      "each PATH to every author; the clustering of the texts. A section "
+      "without its inputs says why it is left out. The data of each chart is "
+      "in the page as the JSON Lines that stats, words --favorites and "
+      "attribute print (a < inside a string is written \\u003c). A file "
+      "that cannot be read is listed with its reason (exit status 1); a known "
+      "text that cannot be read ends the run, as in attribute." },
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -633,8 +657,10 @@ static int check_known(const struct parse *p)
         return CLI_EUSAGE;
     } else if (o->cmd == CMD_ATTRIBUTE && o->loo) {
         no_path = "--loo attributes the texts of --known";
+    } else if (o->cmd == CMD_REPORT && o->known) {
+        return 0;                       /* PATHs or none */
     }
-    if ((o->cmd == CMD_ATTRIBUTE || o->favorites) && !o->known) {
+    if ((o->cmd == CMD_ATTRIBUTE || (o->favorites && o->cmd != CMD_REPORT)) && !o->known) {
         fprintf(stderr, "pardo: %s needs --known LABELS\n",
                 o->favorites ? "words --favorites" : "attribute");
         return CLI_EUSAGE;

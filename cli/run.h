@@ -26,6 +26,7 @@
 #define PARDO_CLI_RUN_H
 
 #include <pthread.h>
+#include <sys/types.h>
 
 #include "cli.h"
 
@@ -130,6 +131,7 @@ struct run {
     const char *const *first_paths;     /* files before the PATHs; the command's */
     size_t n_first;
     void *state;                /* the command's own, freed by its free hook */
+    void *report;               /* pardo report's own, beside attribute's state */
     struct ebuf msg;            /* why the run failed, for CLI_EFATAL */
 };
 
@@ -196,6 +198,26 @@ void ranks_close(struct ranks *rk, int abort);
 const struct command_ops *command_ops_for(const struct opts *o);
 /* attribute.c's: attribute, or words --favorites. */
 const struct command_ops *attribute_ops(const struct opts *o);
+/* For pardo report (report.c), which drives attribute's hooks with its
+ * state in run->state: after the files, attribute_report_freeze once, then
+ * the records in JSON Lines, byte for byte as the commands print them:
+ * `words --favorites K`, `attribute --loo --mfw M --delta D` (cell: only
+ * the record of that cell of a grid, spec section 10), `attribute PATH...`
+ * (nothing without PATHs), and the LABELS file as {"path","label"} records.
+ * 0, PARDO_ENOMEM or CLI_EFATAL. */
+int  attribute_report_freeze(struct run *r);
+int  attribute_report_favorites(struct run *r, size_t k, struct ebuf *b);
+int  attribute_report_loo(struct run *r, size_t mfw, int delta, int cell, struct ebuf *b);
+int  attribute_report_unknowns(struct run *r, struct ebuf *b);
+void attribute_report_labels(const struct run *r, struct ebuf *b);
+/* Whether the file dev/ino is one of the LABELS file's texts. */
+int  attribute_report_is_known(const struct run *r, dev_t dev, ino_t ino);
+/* report.c's: pardo report. */
+const struct command_ops *report_ops(const struct opts *o);
+/* stats' record of a file read without error (commands.c). */
+void stats_format(const struct run *r, struct worker *w, const struct item_in *in,
+                  const struct item_out *out);
+
 /* After the files: the command's finish hook into b, if any (words
  * --corpus: the corpus record).  0, PARDO_ENOMEM or CLI_EFATAL. */
 int command_finish(struct run *r, struct ebuf *b);
