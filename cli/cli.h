@@ -136,6 +136,8 @@ struct opts {
     double culling;             /* --culling PERCENT; 0 = off */
     int    no_pronouns;         /* --no-pronouns */
     int    favorites;           /* words --favorites K; 0 = off */
+    int    lexdiv;              /* stats --lexdiv */
+    int    mattr_window;        /* --mattr-window L */
     int    help, version, man, debug_rss;
     char **terms;   size_t n_terms;     /* -t pieces, owned */
     const char **paths; size_t n_paths; /* PATH operands (argv strings) */
