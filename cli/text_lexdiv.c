@@ -32,8 +32,9 @@
  * lgamma(N) itself is about N ln N, so the four lgamma values carry an
  * absolute error of a few units in their last place (3e-8 each at N =
  * 10^7), while the result for a word seen once is about -D / N (-4.2e-6):
- * lgamma's difference would be a few percent off there, the sum of
- * log1p is right to the last digits, and neither overflows (doc/text.md).
+ * through lgamma, a text of 10^7 distinct words gets 0.9934 for its exact
+ * HD-D of 1; the sum of log1p is right to the last digits, and neither
+ * overflows (doc/text.md).
  */
 #include <assert.h>
 #include <math.h>
