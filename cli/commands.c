@@ -138,10 +138,15 @@ static int stats_process(const struct run *r, struct worker *w)
 {
     int rc = analyze(r, w);
     if (rc == 0 && r->o->lexdiv) {
-        size_t n;
+        /* the table has counted the types: no pass over the WORDs for that */
+        size_t n, v = wordtab_size(w->words);
         const uint32_t *ids = wordtab_order(w->words, &n);
-        rc = text_lexdiv(ids, n, wordtab_size(w->words), (size_t)r->o->mattr_window,
-                         &w->lexdiv_scratch, &w->lexdiv);
+        uint32_t *freq = text_lexdiv_freq(&w->lexdiv_scratch, v);
+        if (!freq)
+            return PARDO_ENOMEM;
+        wordtab_counts(w->words, freq);
+        rc = text_lexdiv(ids, n, freq, v, (size_t)r->o->mattr_window, &w->lexdiv_scratch,
+                         &w->lexdiv);
     }
     return rc;
 }

@@ -115,6 +115,10 @@ int    wordtab_merge(struct wordtab *dst, const struct wordtab *src);
  * *n gets its length.  The memory is the table's. */
 void   wordtab_keep_order(struct wordtab *t, int on);
 const uint32_t *wordtab_order(const struct wordtab *t, size_t *n);
+/* Each type's count, by type id, into counts[0..wordtab_size(t)) (a count
+ * above UINT32_MAX is written as UINT32_MAX).  The table must be in sync,
+ * as text_analyze() leaves it. */
+void   wordtab_counts(const struct wordtab *t, uint32_t *counts);
 /* Looks a word up (lowercased UTF-8); NULL when absent. */
 const struct word_entry *wordtab_get(const struct wordtab *t, const char *w, size_t len);
 /* The entries in an array that the table owns, sorted by count descending,
@@ -173,15 +177,20 @@ struct text_lexdiv {
 /* text_lexdiv()'s memory, reused from text to text: zero it before the
  * first use, free it with text_lexdiv_scratch_free(). */
 struct text_lexdiv_scratch {
-    uint32_t *work;
-    size_t    cap;
+    uint32_t *work, *freq;
+    size_t    cap, freq_cap;
 };
 void text_lexdiv_scratch_free(struct text_lexdiv_scratch *s);
-/* All four over ids[0..n) (v types), MATTR with the given window.  0, or
- * PARDO_ENOMEM (also for n > TEXT_LEXDIV_MAX); *out is then all null.  A
- * null measure's value is 0. */
-int text_lexdiv(const uint32_t *ids, size_t n, size_t v, size_t window,
-                struct text_lexdiv_scratch *s, struct text_lexdiv *out);
+/* Room in s for the counts of v types, for a caller that has them (as
+ * wordtab_counts() gives them) to pass to text_lexdiv(); NULL when out of
+ * memory. */
+uint32_t *text_lexdiv_freq(struct text_lexdiv_scratch *s, size_t v);
+/* All four over ids[0..n) (v types), MATTR with the given window; freq is
+ * the count of each type, or NULL to count them here.  0, or PARDO_ENOMEM
+ * (also for n > TEXT_LEXDIV_MAX); *out is then all null.  A null
+ * measure's value is 0. */
+int text_lexdiv(const uint32_t *ids, size_t n, const uint32_t *freq, size_t v,
+                size_t window, struct text_lexdiv_scratch *s, struct text_lexdiv *out);
 
 /* ---- section 5: counting terms --------------------------------------- */
 

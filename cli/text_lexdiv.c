@@ -8,8 +8,10 @@
  * twice) or as the count of each type.  No I/O, no threads, no allocation
  * but text_lexdiv()'s scratch, which a worker reuses from file to file.
  *
- * Each measure is one pass, or two, over the ids, with one array of a
- * counter per type:
+ * MATTR and MTLD are passes over the ids with one counter per type;
+ * HD-D and Yule's K need only the count of each type, which the word
+ * table already has (wordtab_counts()), so they cost no pass over the
+ * WORDs at all:
  *   MATTR  one pass with a sliding window: a WORD comes in, the one L
  *          places back goes out, and the count of distinct WORDs in the
  *          window changes by at most one each way; never L steps a window.
@@ -25,16 +27,16 @@
  * value is rounded once or twice, not once per step.
  *
  * HD-D's chance that a draw of D misses a type of count f is
- * C(N - f, D) / C(N, D) = [lnG(N-f+1) - lnG(N-f-D+1)] - [lnG(N+1) - lnG(N-D+1)]
- * in logarithms of the gamma function, and each bracket is the sum of the
- * logarithms of D consecutive integers, so the whole is
- * sum over k < D of log1p(-f / (N - k)).  That sum is what is computed:
- * lgamma(N) itself is about N ln N, so the four lgamma values carry an
- * absolute error of a few units in their last place (3e-8 each at N =
- * 10^7), while the result for a word seen once is about -D / N (-4.2e-6):
- * through lgamma, a text of 10^7 distinct words gets 0.9934 for its exact
- * HD-D of 1; the sum of log1p is right to the last digits, and neither
- * overflows (doc/text.md).
+ * P = C(N - f, D) / C(N, D), in logarithms of the gamma function
+ * [lnG(N-f+1) - lnG(N-f-D+1)] - [lnG(N+1) - lnG(N-D+1)], where each bracket
+ * is the logarithm of a product of D consecutive integers: P is the product
+ * over k < D of (1 - f / (N - k)), D ratios in [0, 1] that neither overflow
+ * nor need a factorial.  lgamma itself is no good here: lgamma(N) is about
+ * N ln N, so the four values carry absolute errors of a few units in their
+ * last place (3e-8 each at N = 10^7), while log P for a word seen once is
+ * about -D / N (-4.2e-6); through lgamma, a text of 10^7 distinct words
+ * gets 0.9934 for its exact HD-D of 1.  The code keeps P - 1 rather than P
+ * (see hit_chance()), so 1 - P has every digit (doc/text.md).
  */
 #include <assert.h>
 #include <math.h>
@@ -135,10 +137,13 @@ static double hit_chance(uint64_t n, uint64_t f)
 {
     if (n - f < TEXT_HDD_DRAWS)         /* C(n - f, D) = 0 */
         return 1.0;
-    double log_miss = 0;
+    /* q = P - 1 for the product P of the D ratios 1 + x_k, x_k = -f / (n - k):
+     * q' = (1 + q)(1 + x) - 1 = q + x (1 + q), a sum of terms of one sign,
+     * so nothing cancels and 1 - P = -q keeps every digit. */
+    double q = 0;
     for (uint64_t k = 0; k < TEXT_HDD_DRAWS; k++)
-        log_miss += log1p(-(double)f / (double)(n - k));
-    return -expm1(log_miss);
+        q += -(double)f / (double)(n - k) * (1 + q);
+    return -q;
 }
 
 /* Counts below this share their chance through a histogram. */
@@ -184,32 +189,51 @@ int text_yule_k(const uint32_t *freq, size_t v, uint64_t n, double *out)
 void text_lexdiv_scratch_free(struct text_lexdiv_scratch *s)
 {
     free(s->work);
-    s->work = NULL;
-    s->cap = 0;
+    free(s->freq);
+    *s = (struct text_lexdiv_scratch){0};
 }
 
-int text_lexdiv(const uint32_t *ids, size_t n, size_t v, size_t window,
-                struct text_lexdiv_scratch *s, struct text_lexdiv *out)
+/* Room for v counters at *p (capacity *cap), zeroed when new. */
+static uint32_t *room(uint32_t **p, size_t *cap, size_t v)
+{
+    size_t need = v ? v : 1;
+    if (*cap < need) {
+        size_t c = need > 2 * *cap ? need : 2 * *cap;
+        uint32_t *w = calloc(c, sizeof *w);
+        if (!w)
+            return NULL;
+        free(*p);
+        *p = w;
+        *cap = c;
+    }
+    return *p;
+}
+
+uint32_t *text_lexdiv_freq(struct text_lexdiv_scratch *s, size_t v)
+{
+    return room(&s->freq, &s->freq_cap, v);
+}
+
+int text_lexdiv(const uint32_t *ids, size_t n, const uint32_t *freq, size_t v,
+                size_t window, struct text_lexdiv_scratch *s, struct text_lexdiv *out)
 {
     memset(out, 0, sizeof *out);
     if (n > TEXT_LEXDIV_MAX)
         return PARDO_ENOMEM;
-    size_t need = v ? v : 1;
-    if (s->cap < need) {
-        size_t cap = need > 2 * s->cap ? need : 2 * s->cap;
-        uint32_t *w = calloc(cap, sizeof *w);   /* the work must start zeroed */
-        if (!w)
+    uint32_t *work = room(&s->work, &s->cap, v);        /* zero between uses */
+    if (!work)
+        return PARDO_ENOMEM;
+    if (!freq) {
+        uint32_t *f = text_lexdiv_freq(s, v);
+        if (!f)
             return PARDO_ENOMEM;
-        free(s->work);
-        s->work = w;
-        s->cap = cap;
+        memset(f, 0, v * sizeof *f);
+        for (size_t i = 0; i < n; i++)
+            f[ids[i]]++;
+        freq = f;
     }
-    uint32_t *work = s->work;
-    for (size_t i = 0; i < n; i++)
-        work[ids[i]]++;
-    out->has_hdd = text_hdd(work, v, n, &out->hdd);
-    out->has_yule_k = text_yule_k(work, v, n, &out->yule_k);
-    memset(work, 0, v * sizeof *work);
+    out->has_hdd = text_hdd(freq, v, n, &out->hdd);
+    out->has_yule_k = text_yule_k(freq, v, n, &out->yule_k);
     out->has_mattr = text_mattr(ids, n, window, work, &out->mattr);
     out->has_mtld = text_mtld(ids, n, work, &out->mtld);
     return 0;

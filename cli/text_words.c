@@ -463,6 +463,12 @@ const uint32_t *wordtab_order(const struct wordtab *t, size_t *n)
     return t->order;
 }
 
+void wordtab_counts(const struct wordtab *t, uint32_t *counts)
+{
+    for (size_t i = 0; i < t->n; i++)
+        counts[i] = t->ents[i].count > UINT32_MAX ? UINT32_MAX : (uint32_t)t->ents[i].count;
+}
+
 /* text__wordtab_count()'s loop; order is NULL, or where each WORD's entry
  * index goes (room for n), and *ordered gets how many went there.  Inlined
  * twice, so that the plain loop has no store and no test for the order. */

@@ -215,7 +215,7 @@ struct lx {
 static void lexdiv(struct lx *x, const uint32_t *ids, size_t n, size_t window)
 {
     memset(&x->r, 0x55, sizeof x->r);
-    CHECK(text_lexdiv(ids, n, types_of(ids, n), window, &x->s, &x->r) == 0);
+    CHECK(text_lexdiv(ids, n, NULL, types_of(ids, n), window, &x->s, &x->r) == 0);
 }
 
 /* Checks text_lexdiv() and every single function against the naive ones. */
@@ -313,7 +313,11 @@ static void test_worked_example_text(void)
     CHECK(memcmp(ids, want, sizeof want) == 0);
     CHECK_EQ_INT(wordtab_size(t), 6);
     struct lx x = {0};
-    CHECK(text_lexdiv(ids, n, wordtab_size(t), 5, &x.s, &x.r) == 0);
+    uint32_t freq[6] = {0};
+    wordtab_counts(t, freq);                    /* the table's counts, by id */
+    CHECK(freq[0] == 1 && freq[1] == 1 && freq[2] == 1 && freq[3] == 2 && freq[4] == 2 &&
+          freq[5] == 3);
+    CHECK(text_lexdiv(ids, n, freq, wordtab_size(t), 5, &x.s, &x.r) == 0);
     char a[32];
     CHECK_EQ_STR(fmt4(a, x.r.mattr), "0.6333");
     CHECK_EQ_STR(fmt4(a, x.r.mtld), "4.1667");
@@ -383,6 +387,20 @@ static void test_order_ids(void)
         CHECK_EQ_INT(n, WORDS);
         CHECK_EQ_INT(wordtab_size(t), next);
         CHECK(ids && n == WORDS && memcmp(ids, want, WORDS * sizeof *want) == 0);
+        /* the table's counts are the sequence's, and give the same values */
+        uint32_t *counted = freq_of(want, WORDS, next), *table = calloc(next, sizeof *table);
+        REQUIRE(table);
+        wordtab_counts(t, table);
+        CHECK(memcmp(counted, table, next * sizeof *table) == 0);
+        struct lx a = {0}, b = {0};
+        CHECK(text_lexdiv(ids, n, table, next, 100, &a.s, &a.r) == 0);
+        CHECK(text_lexdiv(ids, n, NULL, next, 100, &b.s, &b.r) == 0);
+        CHECK(memcmp(&a.r, &b.r, sizeof a.r) == 0);
+        CHECK(a.r.has_mattr && a.r.has_mtld && a.r.has_hdd && a.r.has_yule_k);
+        text_lexdiv_scratch_free(&a.s);
+        text_lexdiv_scratch_free(&b.s);
+        free(counted);
+        free(table);
     }
     wordtab_free(t);
     free(first);
@@ -625,7 +643,7 @@ static void test_scratch_reuse(void)
     }
     text_lexdiv_scratch_free(&x.s);
     text_lexdiv_scratch_free(&x.s);                     /* twice is fine */
-    CHECK(x.s.work == NULL && x.s.cap == 0);
+    CHECK(x.s.work == NULL && x.s.cap == 0 && x.s.freq == NULL);
 }
 
 int main(void)
