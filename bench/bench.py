@@ -6,7 +6,7 @@ times and reports the median wall time of each: the two cores are shared,
 and the same run can take twice as long a minute later, so only ratios of
 runs made side by side mean much.
 
-    bench.py BUILD_DIR [SECTION...]     sections: lib count stats isolate mpi rss report
+    bench.py BUILD_DIR [SECTION...]     sections: lib count stats lexdiv isolate mpi rss report
 """
 import glob
 import os
@@ -47,6 +47,32 @@ def compare(named_cmds, reps=REPS):
         for name, cmd in named_cmds:
             times[name].append(run(cmd))
     return {name: statistics.median(v) for name, v in times.items()}
+
+
+def run_cpu(cmd):
+    """Runs cmd; returns (wall seconds, CPU seconds of the child, user + system)."""
+    t = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t
+    if status != 0:
+        raise subprocess.CalledProcessError(status, cmd)
+    return wall, ru.ru_utime + ru.ru_stime
+
+
+def compare_cpu(named_cmds, reps=REPS):
+    """compare(), with the CPU time too: ({name: median wall}, {name: median CPU})."""
+    for _, cmd in named_cmds:
+        run(cmd)
+    wall = {name: [] for name, _ in named_cmds}
+    cpu = {name: [] for name, _ in named_cmds}
+    for _ in range(reps):
+        for name, cmd in named_cmds:
+            w, c = run_cpu(cmd)
+            wall[name].append(w)
+            cpu[name].append(c)
+    return ({n: statistics.median(v) for n, v in wall.items()},
+            {n: statistics.median(v) for n, v in cpu.items()})
 
 
 def show(title, med, mb=None, reps=REPS):
@@ -152,6 +178,23 @@ def section_stats(pardo):
     print(f"  -j 1 vs Python sequential: {med['Python regex + Counter, sequential'] / j1:.1f}x faster")
 
 
+def section_lexdiv(pardo):
+    """What stats --lexdiv (MATTR, MTLD, HD-D, Yule's K) adds to stats, -j 1."""
+    fs = files()
+    plain = ("pardo stats -j 1", [pardo, "stats", "-q", "-j", "1"] + fs)
+    lex = ("pardo stats --lexdiv -j 1", [pardo, "stats", "-q", "-j", "1", "--lexdiv"] + fs)
+    reps = 3 * REPS
+    wall, cpu = compare_cpu([plain, lex], reps)
+    show("== stats --lexdiv against stats ==", wall, corpus_mb(), reps)
+    print(f"  --lexdiv / plain: {wall[lex[0]] / wall[plain[0]]:.3f} in wall time (goal <= 1.4), "
+          f"{cpu[lex[0]] / cpu[plain[0]]:.3f} in CPU time "
+          f"({cpu[lex[0]]:.3f} / {cpu[plain[0]]:.3f} s)")
+    out = subprocess.run(lex[1] + ["--debug-rss"], capture_output=True, text=True)
+    line = [l for l in out.stderr.splitlines() if "max_rss_kb" in l]
+    print(f"  peak RSS of stats --lexdiv -j 1: {line[-1] if line else 'no RSS report'} "
+          f"(goal <= 72 MB)")
+
+
 def section_isolate(pardo):
     fs = files()
     cmds = [
@@ -251,7 +294,7 @@ def section_rss(pardo):
 
 def main():
     build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
-    wanted = sys.argv[2:] or ["lib", "count", "stats", "isolate", "mpi", "rss", "report"]
+    wanted = sys.argv[2:] or ["lib", "count", "stats", "lexdiv", "isolate", "mpi", "rss", "report"]
     pardo = os.path.join(build, "pardo")
     print(f"machine: {os.cpu_count()} CPUs; {subprocess.run(['uname', '-srm'], capture_output=True, text=True).stdout.strip()}")
     for name in wanted:

@@ -137,6 +137,8 @@ struct opts {
     int    no_pronouns;         /* --no-pronouns */
     int    favorites;           /* words --favorites K; 0 = off (report: 10) */
     const char *cluster_input;  /* report: TREE,MATRIX files for its section 5 */
+    int    lexdiv;              /* stats --lexdiv */
+    int    mattr_window;        /* --mattr-window L */
     int    help, version, man, debug_rss;
     char **terms;   size_t n_terms;     /* -t pieces, owned */
     const char **paths; size_t n_paths; /* PATH operands (argv strings) */

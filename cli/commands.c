@@ -8,7 +8,9 @@
  * worker that read the file and use that worker's reused tables, so they
  * allocate nothing per file.  The fields of a stats record are a table
  * (`stat_fields`) that gives both the header and the record, in the order
- * of the spec's section 4.
+ * of the spec's section 4; --lexdiv adds section 9's four after them,
+ * computed in the worker from the order of the file's WORDs that the word
+ * table keeps, so that only the record leaves the worker.
  *
  * words --corpus: each worker adds every file's word table into its own
  * corpus table, and command_finish() adds the workers' tables up at the
@@ -105,18 +107,24 @@ static const struct stat_field {
 static const char *const stats_fixed[] = { "bytes", "encoding", "boilerplate", "bad_bytes" };
 #define N_STATS_FIXED (sizeof stats_fixed / sizeof stats_fixed[0])
 
+/* Spec section 9, with --lexdiv. */
+static const char *const lexdiv_fields[] = { "mattr", "mtld", "hdd", "yule_k" };
+#define N_LEXDIV_FIELDS (sizeof lexdiv_fields / sizeof lexdiv_fields[0])
+
 static int stats_columns(const struct run *r, const char ***names, size_t *n)
 {
-    (void)r;
-    const char **v = malloc((N_STATS_FIXED + N_STAT_FIELDS) * sizeof *v);
+    size_t lex = r->o->lexdiv ? N_LEXDIV_FIELDS : 0;
+    const char **v = malloc((N_STATS_FIXED + N_STAT_FIELDS + lex) * sizeof *v);
     if (!v)
         return PARDO_ENOMEM;
     for (size_t i = 0; i < N_STATS_FIXED; i++)
         v[i] = stats_fixed[i];
     for (size_t i = 0; i < N_STAT_FIELDS; i++)
         v[N_STATS_FIXED + i] = stat_fields[i].name;
+    for (size_t i = 0; i < lex; i++)
+        v[N_STATS_FIXED + N_STAT_FIELDS + i] = lexdiv_fields[i];
     *names = v;
-    *n = N_STATS_FIXED + N_STAT_FIELDS;
+    *n = N_STATS_FIXED + N_STAT_FIELDS + lex;
     return 0;
 }
 
@@ -124,6 +132,23 @@ static int analyze(const struct run *r, struct worker *w)
 {
     (void)r;
     return text_analyze(w->clean.body, w->clean.body_len, w->words, &w->st);
+}
+
+static int stats_process(const struct run *r, struct worker *w)
+{
+    int rc = analyze(r, w);
+    if (rc == 0 && r->o->lexdiv) {
+        /* the table has counted the types: no pass over the WORDs for that */
+        size_t n, v = wordtab_size(w->words);
+        const uint32_t *ids = wordtab_order(w->words, &n);
+        uint32_t *freq = text_lexdiv_freq(&w->lexdiv_scratch, v);
+        if (!freq)
+            return PARDO_ENOMEM;
+        wordtab_counts(w->words, freq);
+        rc = text_lexdiv(ids, n, freq, v, (size_t)r->o->mattr_window, &w->lexdiv_scratch,
+                         &w->lexdiv);
+    }
+    return rc;
 }
 
 void stats_format(const struct run *r, struct worker *w, const struct item_in *in,
@@ -144,6 +169,14 @@ void stats_format(const struct run *r, struct worker *w, const struct item_in *i
                      w->st.words > 0);
         else
             rec_u64(&rec, f->name, *(const uint64_t *)(const void *)(st + f->off));
+    }
+    if (r->o->lexdiv) {
+        const struct text_lexdiv *x = &w->lexdiv;
+        const double v[N_LEXDIV_FIELDS] = { x->mattr, x->mtld, x->hdd, x->yule_k };
+        const int has[N_LEXDIV_FIELDS] = { x->has_mattr, x->has_mtld, x->has_hdd,
+                                           x->has_yule_k };
+        for (size_t i = 0; i < N_LEXDIV_FIELDS; i++)
+            rec_rate(&rec, lexdiv_fields[i], v[i], has[i]);
     }
     no_error(&rec);
     rec_end(&rec);
@@ -282,7 +315,7 @@ static const struct command_ops count_ops = {
     .columns = count_columns, .process = count_process, .format = count_format
 };
 static const struct command_ops stats_ops = {
-    .columns = stats_columns, .process = analyze, .format = stats_format
+    .columns = stats_columns, .process = stats_process, .format = stats_format
 };
 static const struct command_ops words_ops = {
     .columns = words_columns, .process = words_process, .format = words_format,

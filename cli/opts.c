@@ -67,6 +67,20 @@ static const struct opt_def options[] = {
       "a, A, b and B); any other term counts the places where its words appear "
       "in a row, compared in lower case, without overlap (-t \"of the\"). "
       "Each term appears once in the output, at its first place, as written." },
+    { 0, "lexdiv", NULL, BIT(CMD_STATS), set_flag, F(lexdiv), 0, 0,
+      "Add mattr, mtld, hdd and yule_k: diversity that does not fall with length",
+      "Four fields after exclam_per_100k, over the file's words in order, "
+      "lowercased (the project's text specification, section 9), each with "
+      "four decimals: mattr, the mean type-token ratio of every window of "
+      "--mattr-window words (null when the file has fewer words); mtld, the "
+      "mean length of a run of words whose type-token ratio stays above 0.72, "
+      "read forward and backward (null without words, or when no word "
+      "repeats); hdd, the expected share of types in a draw of 42 words "
+      "(null under 42 words); yule_k, Yule's K (null without words). "
+      "In CSV and TSV a null is an empty field." },
+    { 0, "mattr-window", "L", BIT(CMD_STATS), set_int, F(mattr_window), 1, 1000000,
+      "Words in each window of mattr, 1 to 1000000 (default 100; needs --lexdiv)",
+      NULL },
     { 0, "top", "K", BIT(CMD_WORDS), set_int, F(top), 1, 1000000,
       "Words per record, most frequent first (default 20)",
       "Ties are broken by the bytes of the lowercased word." },
@@ -205,8 +219,9 @@ static const struct cmd_def commands[] = {
       "Measure each file: words, types, sentences, rates",
       "One record per file: path, bytes, encoding, boilerplate, bad_bytes, words, "
       "nums, types, hapax, ttr, sentences, sentence_mean, sentence_sd, ly_per_10k, "
-      "exclam_per_100k. Rates have four decimals and are null (empty in CSV and "
-      "TSV) for a file without words." },
+      "exclam_per_100k; with --lexdiv also mattr, mtld, hdd and yule_k. Rates "
+      "have four decimals and are null (empty in CSV and TSV) for a file without "
+      "words." },
     { "words", CMD_WORDS, "[--top K] [--corpus] [OPTIONS] PATH...",
       "--favorites K --known LABELS [OPTIONS]",
       "List the most frequent words of each file",
@@ -632,6 +647,11 @@ static int check(const struct parse *p)
                     c->name);
             return CLI_EUSAGE;
         }
+    const struct opt_def *window = find_long("mattr-window", 12);
+    if (p->seen[window - options] && !o->lexdiv) {
+        fprintf(stderr, "pardo: --mattr-window goes with --lexdiv\n");
+        return CLI_EUSAGE;
+    }
     if (o->cmd == CMD_COUNT && o->n_terms == 0) {
         fprintf(stderr, "pardo: count needs -t TERM[,TERM...]\n");
         return CLI_EUSAGE;
@@ -678,7 +698,8 @@ static int check_known(const struct parse *p)
 
 int opts_parse(struct opts *o, int argc, char **argv)
 {
-    *o = (struct opts){ .top = 20, .mfw = 100, .delta = ATTRIB_BURROWS,
+    *o = (struct opts){ .top = 20, .mfw = 100, .mattr_window = TEXT_MATTR_WINDOW,
+                        .delta = ATTRIB_BURROWS,
                         .encoding = TEXT_ENC_AUTO, .format = FMT_JSONL };
     struct parse p = { .o = o, .argc = argc, .argv = argv };
     int only_operands = 0;

@@ -99,6 +99,7 @@ static void worker_free(struct worker *w)
     text_buf_free(&w->scratch);
     wordtab_free(w->words);
     wordtab_free(w->corpus);
+    text_lexdiv_scratch_free(&w->lexdiv_scratch);
     free(w->counts);
     ebuf_free(&w->rec);
     free(w);
@@ -121,6 +122,8 @@ static struct worker *worker_get(struct run *r)
         worker_free(w);
         return NULL;
     }
+    if (r->o->lexdiv)
+        wordtab_keep_order(w->words, 1);
     pthread_mutex_lock(&r->lock);
     w->next = r->workers;
     r->workers = w;

@@ -81,7 +81,10 @@ struct worker {
     struct text_buf scratch;    /* text_clean's */
     struct text_clean clean;    /* of the current file; body in scratch */
     struct text_stats st;
-    struct wordtab *words;      /* the current file's words */
+    struct text_lexdiv lexdiv;  /* stats --lexdiv: of the current file */
+    struct text_lexdiv_scratch lexdiv_scratch;
+    struct wordtab *words;      /* the current file's words (and their
+                                   order, with --lexdiv) */
     struct wordtab *corpus;     /* words --corpus: summed over this worker's files */
     uint64_t corpus_files;
     uint64_t *counts;           /* count: one per term */

@@ -17,6 +17,8 @@
  *   text_clean()   section 1: decode, BOM, line ends, NFC, boilerplate
  *   text_analyze() sections 2-4: tokens, sentences, word counts, stats
  *   text_count()   section 5: terms
+ *   text_lexdiv()  section 9: lexical diversity (stats --lexdiv), over the
+ *                  WORDs' type ids that text_analyze() records on request
  */
 #ifndef PARDO_CLI_TEXT_H
 #define PARDO_CLI_TEXT_H
@@ -104,6 +106,19 @@ size_t wordtab_size(const struct wordtab *t);      /* number of types */
 int    wordtab_add(struct wordtab *t, const struct word_entry *e);
 /* Adds every entry of src to dst.  0 or PARDO_ENOMEM. */
 int    wordtab_merge(struct wordtab *dst, const struct wordtab *src);
+/* Type ids: the n types of a table are numbered 0..n-1 in the order they
+ * were first added, and keep their number until the table is cleared.
+ * With keep_order on (off in a new table), text_analyze() also records
+ * each WORD of the file, in text order, as its type id: the sequence that
+ * section 9's measures read, got without hashing a word again.  The
+ * sequence is the last text_analyze()'s (it is emptied with the table);
+ * *n gets its length.  The memory is the table's. */
+void   wordtab_keep_order(struct wordtab *t, int on);
+const uint32_t *wordtab_order(const struct wordtab *t, size_t *n);
+/* Each type's count, by type id, into counts[0..wordtab_size(t)) (a count
+ * above UINT32_MAX is written as UINT32_MAX).  The table must be in sync,
+ * as text_analyze() leaves it. */
+void   wordtab_counts(const struct wordtab *t, uint32_t *counts);
 /* Looks a word up (lowercased UTF-8); NULL when absent. */
 const struct word_entry *wordtab_get(const struct wordtab *t, const char *w, size_t len);
 /* The entries in an array that the table owns, sorted by count descending,
@@ -130,6 +145,52 @@ int text_analyze(const char *body, size_t len, struct wordtab *words,
 
 /* 1 when a lowercased WORD is an -ly adverb by the section 4 rule. */
 int text_is_ly_adverb(const char *w, size_t len, size_t cps, int letters_only);
+
+/* ---- section 9: lexical diversity ------------------------------------ */
+
+/* Each function reads a text's WORDs as type ids (ids[0..n), each below the
+ * number of types v; wordtab_order() gives them) or as the count of each
+ * type (freq[0..v), summing to n), sets *out and returns 1, or returns 0
+ * where section 9 says null (then *out is untouched).  work, where taken,
+ * is v zeroed counters that the function uses and leaves zeroed.  A
+ * sequence of ids holds at most TEXT_LEXDIV_MAX WORDs. */
+enum {
+    TEXT_MATTR_WINDOW = 100,    /* --mattr-window's default */
+    TEXT_HDD_DRAWS = 42,        /* D */
+    TEXT_LEXDIV_MAX = 0x7fffffff
+};
+/* MATTR with a window of L >= 1 WORDs: null when n < L. */
+int text_mattr(const uint32_t *ids, size_t n, size_t window, uint32_t *work, double *out);
+/* MTLD, threshold 0.72: null when n = 0 or a pass counts 0 factors (no
+ * full factor and a last segment whose TTR is 1). */
+int text_mtld(const uint32_t *ids, size_t n, uint32_t *work, double *out);
+/* HD-D with D = 42 draws: null when n < 42. */
+int text_hdd(const uint32_t *freq, size_t v, uint64_t n, double *out);
+/* Yule's K: null when n = 0. */
+int text_yule_k(const uint32_t *freq, size_t v, uint64_t n, double *out);
+
+/* The four measures of one text; has_* is 0 where the value is null. */
+struct text_lexdiv {
+    double mattr, mtld, hdd, yule_k;
+    int    has_mattr, has_mtld, has_hdd, has_yule_k;
+};
+/* text_lexdiv()'s memory, reused from text to text: zero it before the
+ * first use, free it with text_lexdiv_scratch_free(). */
+struct text_lexdiv_scratch {
+    uint32_t *work, *freq;
+    size_t    cap, freq_cap;
+};
+void text_lexdiv_scratch_free(struct text_lexdiv_scratch *s);
+/* Room in s for the counts of v types, for a caller that has them (as
+ * wordtab_counts() gives them) to pass to text_lexdiv(); NULL when out of
+ * memory. */
+uint32_t *text_lexdiv_freq(struct text_lexdiv_scratch *s, size_t v);
+/* All four over ids[0..n) (v types), MATTR with the given window; freq is
+ * the count of each type, or NULL to count them here.  0, or PARDO_ENOMEM
+ * (also for n > TEXT_LEXDIV_MAX); *out is then all null.  A null
+ * measure's value is 0. */
+int text_lexdiv(const uint32_t *ids, size_t n, const uint32_t *freq, size_t v,
+                size_t window, struct text_lexdiv_scratch *s, struct text_lexdiv *out);
 
 /* ---- section 5: counting terms --------------------------------------- */
 

@@ -26,6 +26,11 @@
  * 14 ns with 4 KiB pages against 7 ns with 2 MiB ones.  The public
  * functions keep the entries exact and leave the cell counts at zero.
  *
+ * With keep_order, the counting path also writes each WORD's entry index
+ * (its type id) to `order`, whose room for a batch is made before the
+ * batch, as the cells' is: one store per WORD, in a loop of its own
+ * compiled apart, so the plain path is not slowed by a test per token.
+ *
  * wordtab_clear() empties cells, entries and arena and keeps all memory, so
  * a worker reusing one table stops allocating once it has seen its largest
  * file.  Not thread-safe: one table per worker, merged afterwards.
@@ -73,6 +78,9 @@ struct wordtab {
     struct word_entry *sorted;
     size_t             sorted_cap;
     struct text_buf    scratch; /* lent to text_analyze() for tokens */
+    int                keep_order;
+    uint32_t          *order;  /* the WORDs counted since the last clear, */
+    size_t             order_len, order_cap; /* as entry indexes */
 };
 
 enum { CHUNK = 64 * 1024, MIN_CELLS = 1024 };
@@ -177,6 +185,7 @@ void wordtab_free(struct wordtab *t)
     free(t->keys);
     free(t->where);
     free(t->sorted);
+    free(t->order);
     text_buf_free(&t->scratch);
     free(t);
 }
@@ -185,6 +194,7 @@ void wordtab_clear(struct wordtab *t)
 {
     if (!t || !t->n)
         return;
+    t->order_len = 0;   /* a WORD makes an entry: no entries, no order */
     if (t->n * 8 < t->mask)
         for (size_t i = 0; i < t->n; i++)
             memset(&t->cells[t->where[i]], 0, sizeof(struct cell));
@@ -384,9 +394,9 @@ static inline void fold(struct wordtab *t, struct cell *c)
 
 /* Counts one occurrence of a token's word (non-empty, no NUL, followed by
  * 16 zero bytes); start: it begins a sentence, caps: it is inner and
- * capitalised.  0 or PARDO_ENOMEM. */
-static ALWAYS_INLINE int count_token(struct wordtab *t, const char *w, size_t len,
-                                     unsigned start, unsigned caps)
+ * capitalised.  Its cell, or NULL when out of memory. */
+static ALWAYS_INLINE struct cell *count_token(struct wordtab *t, const char *w, size_t len,
+                                              unsigned start, unsigned caps)
 {
     struct cell *c;
     if (len <= 16) {
@@ -397,21 +407,32 @@ static ALWAYS_INLINE int count_token(struct wordtab *t, const char *w, size_t le
         key = short_key(w0, w1);
         c = probe_short(t, w0, w1, key, &slot);
         if (!c && !(c = insert(t, w, len, w0, w1, key, 0, slot)))
-            return PARDO_ENOMEM;
+            return NULL;
     } else if (!(c = find_or_insert(t, w, len))) {
-        return PARDO_ENOMEM;
+        return NULL;
     }
     c->count++;
     c->starts += start;
     c->caps += caps;
-    return 0;
+    return c;
 }
 
 /* Makes room in the cells' counts for n more occurrences (see `unsynced`),
- * and gives t its first cells, so that the counting loops need not check
- * either.  0 or PARDO_ENOMEM. */
+ * and in the order for n more WORDs when it is kept, and gives t its first
+ * cells, so that the counting loops need not check any of it.  0 or
+ * PARDO_ENOMEM. */
 static int ready_for(struct wordtab *t, size_t n)
 {
+    if (t->keep_order && t->order_cap - t->order_len < n) {
+        size_t cap = t->order_cap ? t->order_cap : 4096;
+        while (cap - t->order_len < n)
+            cap *= 2;
+        uint32_t *o = realloc(t->order, cap * sizeof *o);
+        if (!o)
+            return PARDO_ENOMEM;
+        t->order = o;
+        t->order_cap = cap;
+    }
     if (t->unsynced + n > UINT32_MAX)
         text__wordtab_sync(t);
     t->unsynced += n;
@@ -423,18 +444,43 @@ int text__wordtab_bump(struct wordtab *t, const char *w, size_t len, int inner, 
 {
     if (ready_for(t, 1) < 0)
         return PARDO_ENOMEM;
-    return count_token(t, w, len, !inner, inner && inner_caps);
+    struct cell *c = count_token(t, w, len, !inner, inner && inner_caps);
+    if (!c)
+        return PARDO_ENOMEM;
+    if (t->keep_order)
+        t->order[t->order_len++] = (uint32_t)entry_of(c);
+    return 0;
 }
 
-int text__wordtab_count(struct wordtab *t, const char *base, const struct text__tok *tok,
-                        size_t n, struct text__tally *y)
+void wordtab_keep_order(struct wordtab *t, int on)
 {
-    if (ready_for(t, n) < 0)
-        return PARDO_ENOMEM;
+    t->keep_order = on != 0;
+}
+
+const uint32_t *wordtab_order(const struct wordtab *t, size_t *n)
+{
+    *n = t->order_len;
+    return t->order;
+}
+
+void wordtab_counts(const struct wordtab *t, uint32_t *counts)
+{
+    for (size_t i = 0; i < t->n; i++)
+        counts[i] = t->ents[i].count > UINT32_MAX ? UINT32_MAX : (uint32_t)t->ents[i].count;
+}
+
+/* text__wordtab_count()'s loop; order is NULL, or where each WORD's entry
+ * index goes (room for n), and *ordered gets how many went there.  Inlined
+ * twice, so that the plain loop has no store and no test for the order. */
+static ALWAYS_INLINE int count_batch(struct wordtab *t, const char *base,
+                                     const struct text__tok *tok, size_t n,
+                                     struct text__tally *y, uint32_t *order,
+                                     size_t *ordered)
+{
     /* The sums live in locals: stores into the cells could alias y. */
     uint64_t words = y->words, nums = y->nums, ly = y->ly, sl = y->sent_len;
     uint64_t n_sent = y->n_sent, sum = y->sum, sumsq = y->sumsq;
-    size_t sent = y->sent;
+    size_t sent = y->sent, o = 0;
     uint16_t tail_ly;
     memcpy(&tail_ly, "ly", 2);
     int rc = 0;
@@ -464,11 +510,15 @@ int text__wordtab_count(struct wordtab *t, const char *base, const struct text__
         memcpy(&tail, w + (len >= 2 ? len - 2 : 0), 2);
         if ((len >= 4) & (tail == tail_ly))
             ly += (uint64_t)text__ly_adverb16(w, len, tok[k].cps, (f & TEXT__T_LETTERS) != 0);
-        if (count_token(t, w, len, start, (start ^ 1) & (f / TEXT__T_CAPS)) < 0) {
+        struct cell *c = count_token(t, w, len, start, (start ^ 1) & (f / TEXT__T_CAPS));
+        if (!c) {
             rc = PARDO_ENOMEM;
             break;
         }
+        if (order)
+            order[o++] = (uint32_t)entry_of(c);
     }
+    *ordered = o;
     y->words = words;
     y->nums = nums;
     y->ly = ly;
@@ -477,6 +527,19 @@ int text__wordtab_count(struct wordtab *t, const char *base, const struct text__
     y->sum = sum;
     y->sumsq = sumsq;
     y->sent = sent;
+    return rc;
+}
+
+int text__wordtab_count(struct wordtab *t, const char *base, const struct text__tok *tok,
+                        size_t n, struct text__tally *y)
+{
+    if (ready_for(t, n) < 0)
+        return PARDO_ENOMEM;
+    size_t ordered = 0;
+    if (!t->keep_order)
+        return count_batch(t, base, tok, n, y, NULL, &ordered);
+    int rc = count_batch(t, base, tok, n, y, t->order + t->order_len, &ordered);
+    t->order_len += ordered;
     return rc;
 }
 

@@ -63,7 +63,8 @@ check "threads: timed out after 0.5 s in stage read" has "$OUT" '{"path":"in/f3.
 check_eq "threads: the other files" "$others" "$(grep -vF '"in/f3.txt"' <<<"$OUT")"
 
 # Without faults --isolate gives the same bytes as threads, for every command.
-for cmd in "count -t a,the" "stats" "words --top 3 --corpus" "words --corpus-only"; do
+for cmd in "count -t a,the" "stats" "stats --lexdiv --mattr-window 3" "words --top 3 --corpus" \
+           "words --corpus-only"; do
     run $cmd -j 2 in; a=$OUT
     run $cmd -j 2 --isolate in; b=$OUT
     check_eq "--isolate = threads: $cmd" "$a" "$b"

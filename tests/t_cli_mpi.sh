@@ -97,6 +97,8 @@ for t in shm tcp; do
     same "$t: stats --unordered"            "${tr[@]}" -- stats --unordered -j 2 in
     same "$t: attribute"                    "${tr[@]}" -- attribute --known "$LABELS" -j 1 in
     same "$t: --isolate"                    "${tr[@]}" -- words --corpus --isolate -j 2 in
+    same "$t: stats --lexdiv -j 2 per rank" "${tr[@]}" -- stats --lexdiv -j 2 in
+    same "$t: stats --lexdiv --isolate csv" "${tr[@]}" -- stats --lexdiv --mattr-window 5 --isolate -f csv in
 done
 same "shm: attribute csv --isolate"         -- attribute -f csv --known "$LABELS" --isolate in
 same "shm: attribute --loo"                 -- attribute --loo --known "$LABELS" -j 2
@@ -132,6 +134,7 @@ check_rc "-n 1: status 0" 0
 if [ -d "$FED" ]; then
     same "shm: words --corpus over the Federalist Papers" -- words --corpus --top 50 "$FED"
     same "tcp: stats over the Federalist Papers" "${TCP[@]}" -- stats -f csv -j 2 "$FED"
+    same "shm: stats --lexdiv over the Federalist Papers" -- stats --lexdiv -j 1 "$FED"
 else
     skip "the Federalist Papers" "$FED not found"
 fi

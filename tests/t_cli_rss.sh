@@ -26,7 +26,7 @@ seq -f 'File %g. The quick brown fox jumps over the lazy dog, twice!' 1 1000 |
     split -l 1 -a 5 -d - small1k/f
 check_eq "10,000 small files made" 10000 "$(ls small | wc -l)"
 
-for cmd in "stats" "words --corpus" "count -t a,the"; do
+for cmd in "stats" "stats --lexdiv" "words --corpus" "count -t a,the"; do
     r1k=$(max_rss_kb $cmd -q -j 2 small1k)
     r10k=$(max_rss_kb $cmd -q -j 2 small)
     if [ -n "$r1k" ] && [ -n "$r10k" ] && [ "$r10k" -lt 65536 ] && [ $((r10k - r1k)) -lt 4096 ]; then
@@ -45,6 +45,14 @@ if [ -d "$corpus" ]; then
         ok "stats -j 2 on the Gutenberg corpus peaks at $rss KiB (limit $limit KiB)"
     else
         notok "stats -j 2 on the Gutenberg corpus: peak RSS" "${rss:-?} KiB, limit $limit KiB"
+    fi
+    # --lexdiv keeps each file's WORDs in order (4 bytes each) and a
+    # counter per type: within 72 MB.
+    rss=$(max_rss_kb stats --lexdiv -q -j 1 "$corpus")
+    if [ -n "$rss" ] && [ "$rss" -lt 73728 ]; then
+        ok "stats --lexdiv -j 1 on the Gutenberg corpus peaks at $rss KiB (limit 73728 KiB)"
+    else
+        notok "stats --lexdiv -j 1 on the Gutenberg corpus: peak RSS" "${rss:-?} KiB, limit 73728 KiB"
     fi
 else
     skip "stats -j 2 on the Gutenberg corpus: peak RSS" "no corpus at $corpus"

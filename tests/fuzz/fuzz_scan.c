@@ -6,7 +6,10 @@
  * once, NUMs apart, sentence indexes never going back, types and hapax
  * from the table, inner and inner_caps word by word and the -ly count as
  * the tokens give them, inner <= count, rates present only with words,
- * and the table's sorted order.
+ * and the table's sorted order.  The table also keeps the WORDs' order
+ * (stats --lexdiv): one type id per WORD, numbered by first use, whose
+ * counts are the table's; section 9's measures over it stay in range and
+ * are null exactly where the spec says.
  */
 #include <math.h>
 #include <stdint.h>
@@ -60,6 +63,56 @@ static int on_token(void *ctx, const struct text_token *tok)
 }
 
 static struct wordtab *reused;
+static struct text_lexdiv_scratch lx;
+
+/* A pass closes at most one factor per two WORDs, so its value is at
+ * least n / (n/2 + 1) >= 1; with a factor it is at most n, without one the
+ * partial factor is at least (1 - (n-1)/n) / 0.28, so at most 0.28 n^2. */
+static double mtld_max(size_t n)
+{
+    double a = (double)n, b = 0.28 * (double)n * (double)n;
+    return (a > b ? a : b) * (1 + 1e-12);
+}
+
+/* The order the table kept, and section 9 over it. */
+static void check_order(const struct wordtab *t, const struct text_stats *st)
+{
+    size_t n, v = wordtab_size(t);
+    const uint32_t *ids = wordtab_order(t, &n);
+    if (n != st->words || (n && !ids))
+        abort();
+    uint32_t *freq = calloc(v + 1, sizeof *freq), *table = calloc(v + 1, sizeof *table);
+    if (!freq || !table)
+        abort();
+    uint32_t next = 0;
+    int repeat = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ids[i] > next)              /* numbered by first use */
+            abort();
+        next += ids[i] == next;
+        repeat |= freq[ids[i]]++ > 0;
+    }
+    if (next != v)
+        abort();
+    wordtab_counts(t, table);
+    if (memcmp(freq, table, v * sizeof *freq) != 0)
+        abort();
+    size_t window = 1 + (n ? ids[n / 2] % 64 : 0);
+    struct text_lexdiv a, b;
+    if (text_lexdiv(ids, n, table, v, window, &lx, &a) != 0 ||
+        text_lexdiv(ids, n, NULL, v, window, &lx, &b) != 0 || memcmp(&a, &b, sizeof a) != 0)
+        abort();
+    if (a.has_mattr != (n >= window) || a.has_hdd != (n >= TEXT_HDD_DRAWS) ||
+        a.has_yule_k != (n >= 1) || a.has_mtld != repeat)
+        abort();
+    if ((a.has_mattr && !(a.mattr > 0 && a.mattr <= 1)) ||
+        (a.has_hdd && !(a.hdd > 0 && a.hdd <= 1 + 1e-12)) ||
+        (a.has_yule_k && !(a.yule_k >= 0 && a.yule_k < 1e4)) ||
+        (a.has_mtld && !(a.mtld >= 1 && a.mtld <= mtld_max(n))))
+        abort();
+    free(freq);
+    free(table);
+}
 
 static void check(const char *body, size_t len)
 {
@@ -71,10 +124,11 @@ static void check(const char *body, size_t len)
     text_buf_free(&tb);
 
     struct text_stats st;
-    if (!reused)
-        reused = wordtab_new();
-    if (text_analyze(body, len, reused, &st) != 0)
+    if (!reused && (reused = wordtab_new()) != NULL)
+        wordtab_keep_order(reused, 1);
+    if (!reused || text_analyze(body, len, reused, &st) != 0)
         abort();
+    check_order(reused, &st);
     if (st.words != s.words || st.nums != s.nums || st.types != wordtab_size(reused) ||
         st.types != wordtab_size(s.t) || st.sentences != s.sentences || st.ly != s.ly)
         abort();
