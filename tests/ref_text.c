@@ -512,7 +512,7 @@ static const char *const ref_piece[] = {
     "\n", "\r\n", "\r", "\x0B", "\x0C", "\xC2\x85", "\xE2\x80\xA8", "\xE2\x80\xA9", "\n\n",
     "\n \t \n", "\r\n\r\n", "\n\xC2\xA0\n",
     /* sentence ends as the spec's examples write them */
-    ". ", ". Then", "! 5", "._ _Then", ".\" Then", ".) (A", "\xE2\x80\xA6 \xE2\x80\x9C" "B",
+    ". ", ". Then", "! 5", "._ _Then", ".\" Then", ".) (A", "\xE2\x80\xA6 \xE2\x80\x9C\x42",
     /* invalid UTF-8: a lone lead, a cut sequence, a surrogate, a stray byte */
     "\xC3", "\xE2\x80", "\xED\xA0\x80", "\xFF",
 };
