@@ -768,7 +768,7 @@ static void test_tokens(void)
     check_renders(k, sizeof k / sizeof k[0]);
 }
 
-/* Issue 19: a mark that follows a LETTER or DIGIT is a LETTER, so an APOS
+/* A mark that follows a LETTER or DIGIT is a LETTER, so an APOS
  * after it joins when a LETTER or DIGIT follows (a mark after the APOS is
  * a separator, and does not).  Every scanner level. */
 #define DEVA "\xE0\xA4\xA8\xE0\xA4\xAE\xE0\xA4\xB8\xE0\xA5\x8D\xE0\xA4\xA4\xE0\xA5\x87" /* ends in a mark */
