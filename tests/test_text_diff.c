@@ -212,17 +212,19 @@ static void test_diff_cases(void)
     CHECK_EQ_INT(bad, 0);
 }
 
-/* Generated texts: up to 300 pieces each, from a fixed seed. */
+/* Generated texts from a fixed seed: up to 300 pieces each, and every
+ * hundredth 2000 to 4000 (tens of KB: many of the scanner's chunks and
+ * token batches). */
 static void test_diff_generated(void)
 {
-    enum { TEXTS = 3000, MAX_PIECES = 300 };
+    enum { TEXTS = 3000, SHORT = 300, LONG = 4000 };
     uint64_t seed = 19;
-    uint8_t pick[MAX_PIECES];
-    static char text[MAX_PIECES * 48];
+    static uint8_t pick[LONG];
+    static char text[LONG * 48];
     int quota = 5, bad = 0;
     for (int t = 0; t < TEXTS; t++) {
         seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-        size_t n = 1 + (seed >> 33) % MAX_PIECES;
+        size_t n = t % 100 == 99 ? LONG / 2 + (seed >> 33) % (LONG / 2) : 1 + (seed >> 33) % SHORT;
         for (size_t i = 0; i < n; i++) {
             seed = seed * 6364136223846793005ull + 1442695040888963407ull;
             pick[i] = (uint8_t)(seed >> 56);
