@@ -526,7 +526,9 @@ static NOINLINE int read_token(const unsigned char *s, size_t n, size_t i, struc
                 return PARDO_ENOMEM;
             o += text__utf8_encode(utf8proc_tolower(cp), tb->data + o);
             all |= cls;
-            prev = cls;
+            /* A mark here follows a LETTER or DIGIT, so it is a LETTER
+             * (an APOS after it joins). */
+            prev = (cls & TEXT_C_MARK) ? TEXT_C_LETTER : cls;
             cps++;
             i += l;
         }

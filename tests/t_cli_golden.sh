@@ -22,6 +22,10 @@ printf 'Caf\351 na\357ve. Caf\351!\n' > odd/latin1.txt
 printf 'abc\000def\n' > odd/nul.txt
 : > odd/empty.txt
 printf 'cafe\314\201 caf\303\251 Cafe\314\201.\n' > odd/decomposed.txt
+# An APOS after a word that ends in a combining mark (Devanagari, q + U+0307).
+mkdir -p marks
+deva='\340\244\250\340\244\256\340\244\270\340\245\215\340\244\244\340\245\207'
+printf "A $deva's word, and q\314\207's too. $deva'80s and q\314\207'q\314\207.\n" > marks/apos.txt
 
 update=${UPDATE_GOLDEN:-}
 while IFS= read -r line; do

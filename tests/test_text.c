@@ -768,6 +768,39 @@ static void test_tokens(void)
     check_renders(k, sizeof k / sizeof k[0]);
 }
 
+/* A mark that follows a LETTER or DIGIT is a LETTER, so an APOS
+ * after it joins when a LETTER or DIGIT follows (a mark after the APOS is
+ * a separator, and does not).  Every scanner level. */
+#define DEVA "\xE0\xA4\xA8\xE0\xA4\xAE\xE0\xA4\xB8\xE0\xA5\x8D\xE0\xA4\xA4\xE0\xA5\x87" /* ends in a mark */
+#define QDOT "q\xCC\x87"                                                                 /* q, U+0307 */
+static void test_mark_apos(void)
+{
+    static const struct tok_case k[] = {
+        {"A " DEVA "'s word, and " QDOT "'s too.", "a " DEVA "'s word and " QDOT "'s too"},
+        {DEVA "\xE2\x80\x99s " DEVA "\xCA\xBCs " QDOT "\xE2\x80\x99" "T", DEVA "'s " DEVA "'s " QDOT "'t"},
+        /* then a DIGIT, another marked word */
+        {DEVA "'80s " QDOT "'1", DEVA "'80s " QDOT "'1"},
+        {DEVA "'" DEVA " " QDOT "'" QDOT "'" DEVA, DEVA "'" DEVA " " QDOT "'" QDOT "'" DEVA},
+        /* two marks in a row, then three */
+        {"e\xCC\x81\xCC\x82's q\xCC\x87\xCC\xA3\xCC\x88'9", "e\xCC\x81\xCC\x82's q\xCC\x87\xCC\xA3\xCC\x88'9"},
+        /* a mark after a DIGIT is a LETTER: the token is a WORD, an APOS
+         * after it joins, . and , do not (a LETTER is on their left) */
+        {"5\xCC\x81's 5\xCC\x81'5 5\xCC\x81.5 5\xCC\x81,5 5\xCC\x81\xCC\x82's",
+         "5\xCC\x81's 5\xCC\x81'5 5\xCC\x81 #5 5\xCC\x81 #5 5\xCC\x81\xCC\x82's"},
+        /* an APOS that has no LETTER or DIGIT after it is dropped */
+        {QDOT "' " QDOT "'' s " QDOT "'\xCC\x87s " QDOT "'-s " QDOT "'", QDOT " " QDOT " s " QDOT " s " QDOT " s " QDOT},
+        /* sentences around them */
+        {"Go " DEVA "'s. Then " QDOT "'s! 5\xCC\x81's", "go " DEVA "'s / then " QDOT "'s / 5\xCC\x81's"},
+    };
+    for (int level = -1; level <= 1; level++) {
+        int old = text__scan_level(level), fails = check_fails_;
+        check_renders(k, sizeof k / sizeof k[0]);
+        text__scan_level(old);
+        if (check_fails_ != fails)
+            fprintf(stderr, "    (the failures above at scan level %d)\n", level);
+    }
+}
+
 static void test_token_flags(void)
 {
     static const struct {
@@ -785,6 +818,8 @@ static void test_token_flags(void)
         {"5\xCC\x81", 1, 0, 0, 2},
         {"\xCA\xB0x", 1, 1, 0, 2},       /* Lm is not capitalised */
         {"'Tis", 1, 1, 1, 3},            /* the first code point in the token */
+        {DEVA "'s", 1, 0, 0, 8},         /* a mark, an APOS: a WORD, not letters only */
+        {"5\xCC\x81'5", 1, 0, 0, 4},
     };
     for (size_t i = 0; i < sizeof k / sizeof k[0]; i++) {
         struct tokens t;
@@ -1536,6 +1571,7 @@ int main(void)
     RUN(test_clean_line_ends_random);
     RUN(test_boilerplate);
     RUN(test_tokens);
+    RUN(test_mark_apos);
     RUN(test_token_flags);
     RUN(test_scan_stops);
     RUN(test_long_token);
