@@ -291,7 +291,7 @@ static const struct man_section man_sections[] = {
     { "EXIT STATUS", {
       "0 when every file was processed, 1 when some files failed, 2 for a usage "
       "error or a fatal error (the output cannot be written, out of memory), 130 "
-      "after SIGINT or SIGTERM: no more files are started, no partial record is "
+      "after SIGINT, SIGTERM or SIGHUP: no more files are started, no partial record is "
       "written, the temporary file of -o is removed. A second signal ends pardo "
       "at once. A closed pipe on the output (pardo ... | head) ends pardo quietly "
       "with status 0.",

@@ -131,6 +131,7 @@ struct run {
     size_t n_first;
     void *state;                /* the command's own, freed by its free hook */
     struct ebuf msg;            /* why the run failed, for CLI_EFATAL */
+    const struct output *out;   /* rank 0's: workers skip an input that is it */
 };
 
 /* Keeps the message of a fatal error (printed at the end as "pardo: MSG")

@@ -242,6 +242,7 @@ static int spawn(struct pardo__proc *p, struct worker *w)
             _exit(1);
         signal(SIGINT, SIG_IGN);
         signal(SIGTERM, SIG_IGN);
+        signal(SIGHUP, SIG_IGN);        /* the parent decides, as for the others */
         signal(SIGPIPE, SIG_DFL);
         /* A crash must end the worker with its signal, whatever handler
          * the parent set up (Open MPI's, a sanitizer's, a backtrace
