@@ -32,6 +32,7 @@
  * failed start, a signal): ranks_agree, ranks_imap, ranks_iter_free, then
  * ranks_sum for --profile.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -962,6 +963,73 @@ static int report_serving(struct engine *e, int rc)
     return EXIT_FATAL;
 }
 
+/* "pardo: WHY" for an error that ended the run; for a failed system call,
+ * which one, why, and the limit that most often makes it fail. */
+static void report_failure(int rc)
+{
+    int err;
+    const char *call = rc == PARDO_ESYS ? pardo_failed_call(&err) : NULL;
+    if (!call) {
+        fprintf(stderr, "pardo: %s\n", pardo_strerror(rc));
+        return;
+    }
+    fprintf(stderr, "pardo: cannot start a worker process: %s failed: %s", call, strerror(err));
+    struct rlimit rl;
+    if ((err == ENOMEM || err == EAGAIN) && getrlimit(RLIMIT_AS, &rl) == 0 &&
+        rl.rlim_cur != RLIM_INFINITY)
+        fprintf(stderr, " (address space limit, ulimit -v: %llu KiB)",
+                (unsigned long long)rl.rlim_cur / 1024);
+    else if ((err == EMFILE || err == ENFILE) && getrlimit(RLIMIT_NOFILE, &rl) == 0)
+        fprintf(stderr, " (open files limit, ulimit -n: %llu)", (unsigned long long)rl.rlim_cur);
+    else if (err == EAGAIN && getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        fprintf(stderr, " (processes limit, ulimit -u: %llu)", (unsigned long long)rl.rlim_cur);
+    fputc('\n', stderr);
+}
+
+/* The descriptors open in this process now. */
+static long open_descriptors(void)
+{
+    long n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return 16;                      /* a guess: stdio, MPI's few */
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n - 3;                       /* ., .. and d itself */
+}
+
+/* Workers within the file descriptors pardo may open, so that no file is
+ * lost to "Too many open files": the soft limit goes up to the hard one
+ * first; then each worker thread needs one descriptor (the file it
+ * reads), each worker process two here (its pipes) and, beside them,
+ * DESCRIPTOR_SPARE stay for the walk, a path list, the output and the
+ * count ahead. */
+#define DESCRIPTOR_SPARE 16
+
+static int fit_descriptors(int workers, int isolate)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return workers;
+    if (rl.rlim_cur < rl.rlim_max) {
+        struct rlimit up = { rl.rlim_max, rl.rlim_max };
+        if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+            rl = up;
+    }
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t)1 << 30)
+        return workers;
+    long spare = (long)rl.rlim_cur - open_descriptors() - DESCRIPTOR_SPARE;
+    long fit = spare / (isolate ? 2 : 1);
+    if (fit < 1)
+        fit = 1;
+    if (workers <= fit)
+        return workers;
+    fprintf(stderr, "pardo: %d workers lowered to %ld: %llu open files allowed (ulimit -n)\n",
+            workers, fit, (unsigned long long)rl.rlim_cur);
+    return (int)fit;
+}
+
 /* The message and the exit status for a run that ended with rc. */
 static int report(struct engine *e, int rc)
 {
@@ -984,7 +1052,7 @@ static int report(struct engine *e, int rc)
     }
     if (rc) {
         progress_clear(&e->prog);
-        fprintf(stderr, "pardo: %s\n", pardo_strerror(rc));
+        report_failure(rc);
         return EXIT_FATAL;
     }
     progress_summary(&e->prog);
@@ -1005,7 +1073,7 @@ int cli_run(const struct opts *o)
     if (rc)
         return EXIT_FATAL;
     e.rank = ranks_rank(e.ranks);
-    int workers = pardo_cpu_count(o->jobs);
+    int workers = fit_descriptors(pardo_cpu_count(o->jobs), o->isolate);
     e.run.nworkers = workers;
     /* Only rank 0 draws progress and the summary. */
     progress_init(&e.prog, o->quiet || e.rank != 0, workers);

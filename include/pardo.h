@@ -52,6 +52,11 @@ enum {                      /* every fallible call returns 0 or one of these */
 /* A static string for any status, PARDO_* or an item's own return value. */
 const char *pardo_strerror(int status);
 
+/* After PARDO_ESYS: the system call that failed ("mmap", "fork", "pipe2")
+ * in the calling thread, with its errno in *err (when err is not NULL).
+ * NULL when no call failed in this thread. */
+const char *pardo_failed_call(int *err);
+
 /* One item: read *in, write *out; return 0 on success, any other int on
  * failure (it becomes the item's status).  `arg` is the caller's, shared by
  * every item: with a pool, fn runs in several threads at once. */

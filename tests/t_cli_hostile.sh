@@ -195,3 +195,65 @@ as_nobody "$PARDO" stats -q -o ro/out.jsonl x.txt
 check_rc "21 -o in a folder one cannot write: status 2" 2
 check "21 -o in a folder one cannot write: names the temporary file and why" has "$ERR" \
     "pardo: cannot create the temporary file ro/.out.jsonl.pardo-XXXXXX to write ro/out.jsonl: Permission denied"
+
+# ---- 10. --isolate under an address-space limit ---------------------------------------
+
+if [ "$SAN" != none ]; then
+    skip "10 --isolate -j 4 under ulimit -v 120000: runs" "ulimit -v under a sanitizer"
+    skip "10 --isolate under ulimit -v 12000: names the call and the limit" "ulimit -v under a sanitizer"
+else
+    (ulimit -v 120000; exec "$PARDO" stats -q -j 4 --isolate big/f1.txt big/f2.txt) \
+        >"$RUN_DIR/out" 2>"$RUN_DIR/err"
+    RC=$? OUT=$(cat "$RUN_DIR/out") ERR=$(cat "$RUN_DIR/err")
+    check_rc "10 --isolate -j 4 under ulimit -v 120000: runs" 0
+    check_eq "10 --isolate -j 4 under ulimit -v 120000: the records" "$(sed -n 1,2p big.want)" "$OUT"
+    (ulimit -v 12000; exec "$PARDO" stats -q --isolate big/f1.txt) >"$RUN_DIR/out" 2>"$RUN_DIR/err"
+    RC=$? ERR=$(cat "$RUN_DIR/err")
+    check_rc "10 --isolate under ulimit -v 12000: status 2" 2
+    check "10 --isolate under ulimit -v 12000: names the call and the limit" has "$ERR" \
+        "pardo: cannot start a worker process: mmap failed: Cannot allocate memory (address space limit, ulimit -v: 12000 KiB)"
+fi
+
+# ---- 15. running out of descriptors loses no file ------------------------------------
+
+mkdir fds
+for d in $(seq 1 30); do
+    mkdir fds/d$d
+    for f in $(seq 1 10); do printf 'a b c %d %d\n' "$d" "$f" > fds/d$d/f$f.txt; done
+done
+"$PARDO" stats -q -j 2 fds > fds.want 2>/dev/null
+if [ "$SAN" != none ]; then
+    skip "15 -j 200 under ulimit -n 64: no file lost" "LD_PRELOAD under a sanitizer"
+else
+    # Every read takes 0.2 s, so that the 200 workers hold their files open together.
+    (ulimit -n 64; PARDO_FAULT=slow PARDO_FAULT_SECONDS=0.2 PARDO_FAULT_PATH=.txt \
+        LD_PRELOAD=$TMP/libfault.so exec "$PARDO" stats -q -j 200 fds) >"$RUN_DIR/out" 2>"$RUN_DIR/err"
+    RC=$? OUT=$(cat "$RUN_DIR/out") ERR=$(cat "$RUN_DIR/err")
+    check_rc "15 -j 200 under ulimit -n 64: status 0" 0
+    check_eq "15 -j 200 under ulimit -n 64: no file lost" "$(cat fds.want)" "$OUT"
+    check "15 -j 200 under ulimit -n 64: says why fewer workers" has "$ERR" \
+        "workers lowered to"
+fi
+(ulimit -n 64; exec "$PARDO" stats -q -j 200 --isolate fds) >"$RUN_DIR/out" 2>"$RUN_DIR/err"
+RC=$? OUT=$(cat "$RUN_DIR/out") ERR=$(cat "$RUN_DIR/err")
+check_rc "15 -j 200 --isolate under ulimit -n 64: status 0" 0
+check_eq "15 -j 200 --isolate under ulimit -n 64: no file lost" "$(cat fds.want)" "$OUT"
+
+# ---- 16. never more workers than items in flight -----------------------------------------
+
+# Five paths through a FIFO held open: once their records are out, pardo
+# waits for more paths, and its workers are all it will ever start.
+mkdir few
+for i in 1 2 3 4 5; do cp x.txt few/f$i.txt; done
+rm -f few.fifo few.out
+mkfifo few.fifo
+"$PARDO" stats -q -j 64 --isolate - < few.fifo > few.out 2>/dev/null &
+pid=$!
+exec 6> few.fifo
+printf 'few/f%d.txt\n' 1 2 3 4 5 >&6
+for _ in $(seq 1 400); do [ "$(wc -l < few.out)" -ge 5 ] && break; sleep 0.05; done
+kids=$(pgrep -c -P "$pid")
+exec 6>&-
+wait "$pid"
+check "16 -j 64 --isolate on 5 files: at most 5 workers (saw ${kids:-?})" test "${kids:-99}" -le 5
+check_eq "16 -j 64 --isolate on 5 files: the records" 5 "$(wc -l < few.out)"
