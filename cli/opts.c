@@ -464,7 +464,10 @@ static int set_terms(struct opts *o, const struct opt_def *d, const char *arg)
     (void)d;
     for (const char *p = arg;; p++) {
         size_t len = strcspn(p, ",");
-        if (len > 0) {
+        if (len == 0) {
+            fprintf(stderr, "pardo: -t '%s': empty term\n", arg);
+            return CLI_EUSAGE;
+        } else {
             char *t = strndup(p, len);
             if (!t || push(&o->terms, &o->n_terms, &t, sizeof t) != 0) {
                 free(t);

@@ -563,6 +563,12 @@ static int setup(struct engine *e, const struct opts *o)
         int rc = text_terms_new(&r->terms, (const char *const *)o->terms, o->n_terms);
         if (rc)
             return rc;
+        for (size_t i = 0; i < text_terms_len(r->terms) && e->rank == 0; i++)
+            if (text_terms_void(r->terms, i)) {
+                fputs("pardo: warning: term '", stderr);
+                cli_fput_name(stderr, text_terms_name(r->terms, i));
+                fputs("' has no letter and no word: it always counts 0\n", stderr);
+            }
     }
     if (e->rank != 0) {
         /* A serving rank runs the stages only.  The setup hook is rank 0's

@@ -12,7 +12,9 @@
  * list on standard input), then each --files-from list.  An operand that is
  * a directory is walked; anything else is handed on as a file, and the read
  * stage reports what is wrong with it.  Entries of a list are files (as
- * `find -type f` gives them), never walked.
+ * `find -type f` gives them), never walked.  A newline-separated list may
+ * have CRLF line ends (the CR is dropped); an entry with a NUL byte cannot
+ * be a path and is skipped with a warning.
  *
  * A directory's entries are read at once into one reused arena, sorted by
  * strcmp, and visited in that order: the output never depends on the file
@@ -298,7 +300,7 @@ static int next_in_list(struct walk *w, struct ebuf *path)
         errno = 0;
         ssize_t n = getdelim(&w->line, &w->line_cap, delim, w->list);
         if (n < 0) {
-            int e = ferror(w->list) ? errno : 0;
+            int e = ferror(w->list) || !feof(w->list) ? errno : 0;
             close_list(w);
             if (e == ENOMEM)
                 return PARDO_ENOMEM;
@@ -312,8 +314,19 @@ static int next_in_list(struct walk *w, struct ebuf *path)
         w->list_line++;
         if (n > 0 && w->line[n - 1] == (char)delim)
             n--;
+        if (delim == '\n' && n > 0 && w->line[n - 1] == '\r')
+            n--;                            /* a list with CRLF line ends */
         if (n == 0)
             continue;
+        if (memchr(w->line, '\0', (size_t)n)) {
+            if (w->warn) {
+                char msg[128];
+                snprintf(msg, sizeof msg, "line %zu of the path list holds a NUL byte "
+                         "(a list for -0?), skipped", w->list_line);
+                w->warn(w->warn_ctx, w->list_name, msg);
+            }
+            continue;
+        }
         ebuf_set(path, w->line, (size_t)n);
         return path->oom ? PARDO_ENOMEM : 1;
     }

@@ -257,3 +257,68 @@ exec 6>&-
 wait "$pid"
 check "16 -j 64 --isolate on 5 files: at most 5 workers (saw ${kids:-?})" test "${kids:-99}" -le 5
 check_eq "16 -j 64 --isolate on 5 files: the records" 5 "$(wc -l < few.out)"
+
+# ---- 12. terms that can never count --------------------------------------------------------
+
+run count -q -t '!,a,--' x.txt
+check_rc "12 -t '!,a,--': status 0" 0
+check "12 -t '!,a,--': warns for '!'" has "$ERR" "pardo: warning: term '!' has no letter and no word: it always counts 0"
+check "12 -t '!,a,--': warns for '--'" has "$ERR" "pardo: warning: term '--' has no letter and no word: it always counts 0"
+check "12 -t '!,a,--': no warning for 'a'" test -z "$(grep -F "term 'a'" <<<"$ERR")"
+run count -q -t '' x.txt
+check_rc "12 -t '': status 2" 2
+check_eq "12 -t '': says empty term" "pardo: -t '': empty term" "$ERR"
+
+# ---- 13. control characters in paths -------------------------------------------------------
+
+run stats -q "$(printf 'no\nsuch\033[31m.txt')"
+check_eq "13 a missing path with a newline and an escape: quoted on stderr" \
+    "pardo: \$'no\\nsuch\\033[31m.txt': No such file or directory" "$ERR"
+check_eq "13 ... exact in the JSON record" \
+    '{"path":"no\nsuch\u001b[31m.txt","error":"No such file or directory"}' "$OUT"
+run stats -q -f csv "$(printf 'no\nsuch.txt')"
+check_eq "13 ... exact in the CSV record" "$(printf '"no\nsuch.txt",,,,,,,,,,,,,,,No such file or directory')" \
+    "$(sed -n '2,3p' "$RUN_DIR/out")"
+printf 'x.txt\r\nx.txt\n' > crlf.list
+run stats -q --files-from crlf.list
+check_rc "13 a path list with CRLF line ends: status 0" 0
+check_eq "13 a path list with CRLF line ends: the CR is no part of the path" \
+    "$(cat x.want x.want)" "$OUT"
+
+# ---- 14. a NUL in a newline-separated list ---------------------------------------------------
+
+printf 'x.txt\0junk\nx.txt\n' > nul.list
+run stats -q --files-from nul.list
+check_eq "14 a NUL inside a list line: that entry skipped, not cut short" "$(cat x.want)" "$OUT"
+check_eq "14 a NUL inside a list line: warned" \
+    "pardo: nul.list: line 1 of the path list holds a NUL byte (a list for -0?), skipped" "$ERR"
+
+# ---- 17. attribute with nothing to tell authors apart -------------------------------------------
+
+mkdir at
+printf 'The cat sat on the mat and the dog ran far away from it.\n' > at/k1.txt
+printf 'A bird flew over the tree and sang a song of the sea.\n' > at/k2.txt
+cp at/k1.txt at/k3.txt
+printf 'The cat ran.\n' > at/u.txt
+printf 'k1.txt\tann\n' > at/one.tsv
+printf 'k1.txt\tann\nk3.txt\tbob\n' > at/same.tsv
+printf 'k1.txt\tann\nk2.txt\tbob\nk3.txt\tann\n' > at/loo.tsv
+printf 'k1.txt\tann\nk2.txt\tbob\n' > at/two.tsv
+run attribute -q --known at/one.tsv at/u.txt
+check "17 one known text: warned" has "$ERR" "pardo: warning: one known text: no word frequency varies"
+run attribute -q --known at/same.tsv at/u.txt
+check "17 identical known texts: warned" has "$ERR" \
+    "pardo: warning: the known texts do not differ in their most frequent words"
+run attribute -q --known at/two.tsv at/u.txt
+check_eq "17 two different known texts: no warning" "" "$ERR"
+run attribute -q --known at/loo.tsv --loo
+check "17 --loo with an author of one text: says it cannot be scored" has "$ERR" \
+    "pardo: --loo: an author with one known text cannot be scored (counted as not correct): bob"
+
+# ---- 18. a LABELS file that starts with a BOM ---------------------------------------------------
+
+printf '\xef\xbb\xbfk1.txt\tann\nk2.txt\tbob\n' > at/bom.tsv
+run attribute -q --known at/bom.tsv at/u.txt
+check_rc "18 LABELS with a UTF-8 BOM: status 0" 0
+check_eq "18 LABELS with a UTF-8 BOM: the same as without" \
+    "$("$PARDO" attribute -q --known at/two.tsv at/u.txt 2>&1)" "$OUT"
