@@ -37,7 +37,22 @@ int main(int argc, char **argv)
     guard_stdio();
     ranks_exec(argv);           /* under mpirun: pardo-mpi, which links MPI */
     struct opts o;
+    /* Under mpirun every rank parses the same command line; only rank 0
+     * says what is wrong with it, and every rank exits 2. */
+    int saved_stderr = -1;
+    if (ranks_launched_rank() > 0) {
+        int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+        saved_stderr = null >= 0 ? fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3) : -1;
+        if (saved_stderr >= 0)
+            dup2(null, STDERR_FILENO);
+        if (null >= 0)
+            close(null);
+    }
     int rc = opts_parse(&o, argc, argv);
+    if (saved_stderr >= 0) {
+        dup2(saved_stderr, STDERR_FILENO);
+        close(saved_stderr);
+    }
     int status;
     if (rc != 0) {
         if (rc == PARDO_ENOMEM)

@@ -157,6 +157,11 @@ struct ranks;
  * build without MPI, and when no launcher started this process. */
 void ranks_exec(char **argv);
 
+/* This process's rank as the MPI launcher's environment tells it, before
+ * MPI starts (0 without a launcher): only rank 0 speaks about the command
+ * line, so that a usage error is printed once, not once per rank. */
+int  ranks_launched_rank(void);
+
 /* Starts MPI when mpirun (or another MPI launcher) started this process,
  * as its environment tells, and sets *rk; otherwise sets *rk = NULL and
  * touches nothing of MPI.  Call it with SIGINT and SIGTERM blocked

@@ -322,3 +322,18 @@ run attribute -q --known at/bom.tsv at/u.txt
 check_rc "18 LABELS with a UTF-8 BOM: status 0" 0
 check_eq "18 LABELS with a UTF-8 BOM: the same as without" \
     "$("$PARDO" attribute -q --known at/two.tsv at/u.txt 2>&1)" "$OUT"
+
+# ---- 20. a usage error under mpirun --------------------------------------------------------------
+
+if ! command -v mpirun > /dev/null || [ ! -x "$(dirname "$PARDO")/pardo-mpi" ]; then
+    skip "20 a usage error under mpirun: said once" "no mpirun, or pardo built without MPI"
+else
+    for try in 1 2 3; do
+        timeout 60 mpirun --allow-run-as-root --oversubscribe -n 3 "$PARDO" stats --frobnicate x.txt \
+            >"$RUN_DIR/out" 2>"$RUN_DIR/err"
+        RC=$? ERR=$(cat "$RUN_DIR/err")
+        check_rc "20 a usage error under mpirun (try $try): status 2" 2
+        check_eq "20 a usage error under mpirun (try $try): said once, by rank 0" 1 \
+            "$(grep -c "unknown option '--frobnicate'" <<<"$ERR")"
+    done
+fi
