@@ -337,3 +337,10 @@ else
             "$(grep -c "unknown option '--frobnicate'" <<<"$ERR")"
     done
 fi
+
+# ---- the man page says what each failure gives -----------------------------------------------------
+
+man_page=$("$PARDO" --man)
+check "man page: a section FILES THAT CANNOT BE READ" has "$man_page" ".SH FILES THAT CANNOT BE READ"
+check "man page: -o's FIFO, device and link" has "$man_page" "a device, a FIFO or a socket is written directly"
+check "man page: a CR before a list's newline" has "$man_page" "A CR before the newline is dropped"
