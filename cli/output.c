@@ -14,6 +14,12 @@
  * (the same file system, so rename(2) is atomic) and the rename happens in
  * output_commit only; output_free removes a temporary file that was not
  * committed, and the signal handler removes it at once on SIGINT.
+ * What FILE already is decides the rest: a symbolic link is followed, so
+ * that its target is replaced and the link stays; a device, a FIFO or a
+ * socket is opened and written in place (renaming over /dev/null would
+ * replace it); a regular file's mode and owner go to its replacement.
+ * The output's device and inode (stdout's too, when it is a regular file)
+ * are kept so that the run never reads its own output as an input.
  *
  * SIGPIPE is ignored (signals.c), so a closed pipe is EPIPE here, which
  * the run treats as a quiet stop.
@@ -98,7 +104,7 @@ static char *temp_name(const char *path)
     size_t base_len = strlen(path + dir_len);
     const size_t extra = sizeof ".." "pardo-XXXXXX" - 1;
     if (base_len + extra > NAME_MAX)
-        base_len = base_len > extra ? NAME_MAX - extra : base_len;
+        base_len = NAME_MAX - extra;
     char *t = malloc(dir_len + base_len + extra + 1);
     if (t)
         sprintf(t, "%.*s.%.*s.pardo-XXXXXX", (int)dir_len, path, (int)base_len, path + dir_len);
