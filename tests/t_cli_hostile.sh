@@ -60,6 +60,11 @@ cd "$TMP" || exit 1
 run stats -q --files-from /tmp
 check_rc "3 --files-from a directory: status 2" 2
 check "3 --files-from a directory: says why" has "$ERR" "cannot read path list /tmp: Is a directory"
+printf 'x.txt\n' > one.list
+run stats -q --files-from one.list --files-from /tmp
+check_rc "3 a good list, then a directory: status 2" 2
+check_eq "3 a good list, then a directory: the records before the error are written" \
+    "$(cat x.want)" "$OUT"
 "$PARDO" stats -q - <&- >"$RUN_DIR/out" 2>"$RUN_DIR/err"
 RC=$? ERR=$(cat "$RUN_DIR/err")
 check_rc "3 - with standard input closed: status 2" 2
