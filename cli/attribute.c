@@ -173,11 +173,16 @@ static int labels_load(struct run *r, struct attr *a)
     errno = 0;
     while (rc == 0 && (n = getline(&line, &cap, f)) >= 0) {
         size_t len = (size_t)n;
+        char *text = line;
         lineno++;
         if (len && line[len - 1] == '\n')
             line[--len] = '\0';
+        if (lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+            text += 3;                  /* a UTF-8 BOM (a file saved by Notepad) */
+            len -= 3;
+        }
         char *path, *label;
-        int kind = parse_line(line, len, !content, &path, &label);
+        int kind = parse_line(text, len, !content, &path, &label);
         if (kind == LINE_BAD)
             rc = run_fail(r, "%s:%zu: expected PATH<TAB>LABEL", file, lineno);
         else if (kind == LINE_TEXT)
@@ -368,12 +373,58 @@ static int unknown_record(struct ebuf *b, enum format fmt, struct attr *a,
     return 0;
 }
 
+/* Warns when no feature varies over the known texts (one known text, or
+ * texts that are the same in their most frequent words): every z-score is
+ * then 0, every distance too, and the nearest label is only the first.
+ * 0 or PARDO_ENOMEM. */
+static int warn_if_flat(const struct attr *a)
+{
+    struct attrib_model *m;
+    int rc = attrib_model_new(&m, a->corpus, &a->opt, ATTRIB_NONE);
+    if (rc)
+        return rc == PARDO_ENOMEM ? rc : 0;
+    int varies = 0;
+    for (size_t i = 0; i < attrib_model_features(m) && !varies; i++) {
+        double mean, sd;
+        varies = attrib_model_stats(m, i, &mean, &sd) == 0 && sd > 0;
+    }
+    attrib_model_free(m);
+    if (varies)
+        return 0;
+    if (attrib_corpus_known(a->corpus) < 2)
+        fprintf(stderr, "pardo: warning: one known text: no word frequency varies, every "
+                        "distance is 0 and \"nearest\" says nothing\n");
+    else
+        fprintf(stderr, "pardo: warning: the known texts do not differ in their most frequent "
+                        "words: every distance is 0 and \"nearest\" says nothing\n");
+    return 0;
+}
+
+/* --loo: an author with one known text has no profile in the fold that
+ * holds it out, so that text cannot be attributed correctly; it counts as
+ * not correct (doc/attribution.md).  Says which authors on stderr. */
+static void warn_unscored(const struct attrib_corpus *c, const struct attrib_summary *s)
+{
+    size_t n = 0;
+    for (size_t l = 0; l < s->nlabels; l++)
+        if (s->labels[l].texts == 1) {
+            fprintf(stderr, "%s%s", n ? ", " : "pardo: --loo: an author with one known text "
+                                               "cannot be scored (counted as not correct): ",
+                    attrib_corpus_label(c, l));
+            n++;
+        }
+    if (n)
+        fputc('\n', stderr);
+}
+
 static int write_unknowns(struct run *r, struct attr *a, struct ebuf *b)
 {
     static const char *const head[] = { "path", "nearest" };
     enum format fmt = r->o->format;
     struct attrib_model *m;
-    int rc = attrib_model_new(&m, a->corpus, &a->opt, ATTRIB_NONE);
+    int rc = warn_if_flat(a);
+    if (rc == 0)
+        rc = attrib_model_new(&m, a->corpus, &a->opt, ATTRIB_NONE);
     if (rc)
         return rc;
     header(b, fmt, head, 2, a->corpus, "error");
@@ -548,7 +599,9 @@ static int loo_records(struct run *r, struct attr *a, struct ebuf *b, enum forma
     size_t n = a->nknown, features = 0;
     struct attrib_result *res = calloc(n, sizeof *res);
     struct attrib_summary sum = { 0 };
-    int rc = res ? run_folds(r, a, res, n) : PARDO_ENOMEM;
+    int rc = res ? warn_if_flat(a) : PARDO_ENOMEM;
+    if (rc == 0)
+        rc = run_folds(r, a, res, n);
     if (rc == 0)
         rc = attrib_summarize(a->corpus, res, n, &sum);
     if (rc == 0 && cell)
@@ -556,6 +609,7 @@ static int loo_records(struct run *r, struct attr *a, struct ebuf *b, enum forma
     if (rc == 0 && cell) {
         cell_summary(b, a, &sum, features);
     } else if (rc == 0) {
+        warn_unscored(a->corpus, &sum);
         header(b, fmt, head, 6, a->corpus, NULL);
         for (size_t i = 0; i < n; i++)
             loo_record(b, fmt, a, &res[i]);

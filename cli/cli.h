@@ -29,7 +29,7 @@ enum {
     EXIT_ALL_OK = 0,        /* every file processed (or stdout was closed) */
     EXIT_SOME_FAILED = 1,   /* at least one file gave an error record */
     EXIT_FATAL = 2,         /* usage error, cannot write, out of memory */
-    EXIT_INTERRUPTED = 130  /* SIGINT or SIGTERM */
+    EXIT_INTERRUPTED = 130  /* SIGINT, SIGTERM or SIGHUP */
 };
 
 /* The tool's own error codes, beside libpardo's PARDO_E* (-1 .. -7). */
@@ -45,7 +45,9 @@ enum {
 enum {
     FILE_ENOTREG = -201,    /* "not a regular file" */
     FILE_EBINARY = -202,    /* "binary file" */
-    FILE_ECHANGED = -203    /* "file changed while reading" */
+    FILE_ECHANGED = -203,   /* "file changed while reading" */
+    FILE_ENOMEM = -204,     /* "out of memory": this file alone */
+    FILE_ESELF = -205       /* the output itself: skipped, no record */
 };
 
 /* The words for a per-file failure: an errno value (> 0) or FILE_E*.
@@ -70,6 +72,12 @@ void ebuf_putc(struct ebuf *b, char c);
 void ebuf_u64(struct ebuf *b, uint64_t v);
 /* Keeps data NUL-terminated after len (for paths). */
 void ebuf_set(struct ebuf *b, const char *s, size_t n);
+
+/* Writes a file name for a person on stderr: as it is, unless it holds a
+ * control character (a newline would split the message, an escape would
+ * reach the terminal); then quoted as $'...' with C escapes, as GNU ls
+ * and bash write it.  Records keep the exact bytes. */
+void cli_fput_name(FILE *to, const char *name);
 
 /* ---- records (emit.c) ----------------------------------------------------- */
 
@@ -168,7 +176,8 @@ int  walk_new(struct walk **w, const struct opts *o, walk_warn_fn *warn, void *c
 void walk_free(struct walk *w);
 /* The next file: its path into *path (NUL-terminated) and, when the walk
  * itself already failed on it (a directory that cannot be read), that errno
- * into *err (else 0).  Returns 1, 0 at the end, or PARDO_ENOMEM. */
+ * into *err (else 0).  Returns 1, 0 at the end, PARDO_ENOMEM, or CLI_EOPEN
+ * (a path list could not be read: printed). */
 int  walk_next(struct walk *w, struct ebuf *path, int *err);
 /* Leaves out the file at path (the temporary output file, which a walk of
  * its directory would meet) when met inside a directory.  path must
@@ -205,6 +214,10 @@ int  output_open(struct output **out, const char *path);
  * have passed.  0, CLI_EPIPE or CLI_EWRITE (errno set). */
 int  output_write(struct output *out, const char *p, size_t n);
 int  output_flush(struct output *out);
+/* Whether the file of device dev and inode ino is the output itself
+ * (standard output when it is a regular file, or -o's existing target):
+ * such an input is skipped. */
+int  output_is_self(const struct output *out, unsigned long long dev, unsigned long long ino);
 /* Flushes, closes, renames the temporary file into place.  0, CLI_EPIPE
  * or CLI_EWRITE (errno set). */
 int  output_commit(struct output *out);
@@ -220,7 +233,7 @@ const char *output_temp_path(const struct output *out);
 
 /* ---- signals (signals.c) -------------------------------------------------- */
 
-/* Ignores SIGPIPE; on SIGINT or SIGTERM (unless inherited as ignored):
+/* Ignores SIGPIPE; on SIGINT, SIGTERM or SIGHUP (unless inherited as ignored):
  * cancels pool, removes temp (when not NULL), restores the default
  * handler so that a second signal kills at once.  Both strings and the
  * pool must outlive the run; call again to change them. */

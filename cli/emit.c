@@ -204,6 +204,36 @@ void emit_tsv_field(struct ebuf *b, const char *s, size_t n)
     ebuf_put(b, s + n - run, run);
 }
 
+static int is_control(unsigned char c)
+{
+    return c < 0x20 || c == 0x7f;
+}
+
+void cli_fput_name(FILE *to, const char *name)
+{
+    const unsigned char *p = (const unsigned char *)name;
+    size_t i;
+    for (i = 0; p[i] && !is_control(p[i]); i++)
+        ;
+    if (!p[i]) {
+        fputs(name, to);
+        return;
+    }
+    fputs("$'", to);
+    for (i = 0; p[i]; i++) {
+        unsigned char c = p[i];
+        const char *esc = c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t"
+                        : c == '\\' ? "\\\\" : c == '\'' ? "\\'" : NULL;
+        if (esc)
+            fputs(esc, to);
+        else if (is_control(c))
+            fprintf(to, "\\%03o", c);
+        else
+            fputc(c, to);
+    }
+    fputc('\'', to);
+}
+
 /* ---- records --------------------------------------------------------------- */
 
 void rec_begin(struct rec *r, struct ebuf *b, enum format fmt)

@@ -40,6 +40,17 @@ static int launched(void)
     return 0;
 }
 
+int ranks_launched_rank(void)
+{
+    static const char *const vars[] = { "OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK" };
+    for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+        const char *v = getenv(vars[i]);
+        if (v)
+            return atoi(v);
+    }
+    return 0;
+}
+
 #ifdef PARDO_MPI_TWIN
 /* The twin's name, beside this program (make builds both; install puts
  * both in bin/). */

@@ -164,7 +164,12 @@ static const struct opt_def options[] = {
       "Write to FILE, renamed into place at the end",
       "- is standard output. The records go to a temporary file beside FILE, which is renamed to FILE "
       "only when the run ends normally, so FILE is never left half-written; on "
-      "an error or an interrupt the temporary file is removed." },
+      "an error or an interrupt the temporary file is removed. A FILE that "
+      "exists keeps its mode (and its owner, where pardo may give it); a "
+      "symbolic link is followed, and its target replaced; a device, a FIFO or "
+      "a socket is written directly, never replaced. pardo never reads its "
+      "output as an input: a file that is FILE, or standard output, is skipped "
+      "(said once on stderr)." },
     { 0, "encoding", "ENC", ALL_CMDS, set_encoding, F(encoding), 0, 0,
       "Text encoding: auto (default), utf-8 or latin-1",
       "auto decodes a file as UTF-8 when all of it is valid UTF-8 and as "
@@ -182,9 +187,12 @@ static const struct opt_def options[] = {
       "a directory being walked is reported and skipped." },
     { 0, "files-from", "FILE", ALL_CMDS, set_list, 0, 0, 0,
       "Read more file paths from FILE (- = standard input)",
-      "One path a line (NUL-separated with -0). The paths of a list are files: "
+      "One path a line (NUL-separated with -0). A CR before the newline is "
+      "dropped (a list written on Windows); a line that holds a NUL byte is "
+      "skipped with a warning. The paths of a list are files: "
       "a directory in a list gives an \"Is a directory\" record. The list is read "
-      "as the work goes, never all at once." },
+      "as the work goes, never all at once. A list that cannot be read (a "
+      "directory, a closed standard input) ends the run with status 2." },
     { '0', "null", NULL, ALL_CMDS, set_flag, F(null_sep), 0, 0,
       "Paths in lists end with NUL (find -print0)", NULL },
     { 0, "profile", NULL, ALL_CMDS, set_flag, F(profile), 0, 0,
@@ -317,7 +325,8 @@ static const struct man_section man_sections[] = {
       "\"No such file or directory\", \"Is a directory\", \"Permission denied\"), "
       "\"not a regular file\" for a device or a FIFO (which is not opened), "
       "\"binary file\" for a NUL byte in the first 8 KiB, or \"file changed while "
-      "reading\" when its size changed while it was read.",
+      "reading\" when its size changed while it was read (see FILES THAT CANNOT "
+      "BE READ).",
       "Strings are escaped as their format requires. In JSON a byte of a file "
       "name that is not valid UTF-8 is written as U+FFFD. CSV quotes a field "
       "that holds a comma, a quote, a line end or starts with a space. TSV "
@@ -327,10 +336,40 @@ static const struct man_section man_sections[] = {
       "line gives files, failed, bytes, seconds, MB/s and workers (-q turns both "
       "off).",
       NULL } },
+    { "FILES THAT CANNOT BE READ", {
+      "Each of these is an error record for that file alone (exit status 1 at "
+      "the end), a line \"pardo: PATH: REASON\" on stderr, and the run goes on:",
+      "A file that does not exist or may not be read: the system's words (\"No "
+      "such file or directory\", \"Permission denied\", \"File name too long\"). "
+      "A directory named in a path list: \"Is a directory\". A device, a FIFO or "
+      "a socket: \"not a regular file\", without opening it (a FIFO would block).",
+      "A NUL byte in the first 8 KiB: \"binary file\"; those 8 KiB decide before "
+      "any more of the file is read or any memory is taken for it, so a huge "
+      "binary file costs nothing. A file whose size changed while it was read: "
+      "\"file changed while reading\". A file whose size says nothing (in /proc "
+      "or /sys, 0 or 4096 bytes) is read to its end, as wc and grep read it.",
+      "A file too large for the memory pardo may take (ulimit -v, or a text far "
+      "larger than memory): \"out of memory\", for that file only; the records "
+      "before and after it are written as usual. With --isolate, a worker that "
+      "crashes or is killed (by the out-of-memory killer, or past --timeout) "
+      "fails its file alone: \"crashed: signal 9 (Killed) in stage read\", "
+      "\"timed out after SEC s in stage S\" (SEC as given to --timeout).",
+      "No file is lost to the limit on open files (ulimit -n): pardo raises its "
+      "soft limit to the hard one and, if that is not enough for -j workers, "
+      "runs fewer (and says so on stderr). Worker processes (--isolate) are "
+      "started as files come, never more than the files in flight, and map "
+      "shared memory sized to the work; if one cannot start at all, pardo says "
+      "which system call failed and the limit in force (\"mmap failed: Cannot "
+      "allocate memory (address space limit, ulimit -v: 12000 KiB)\"), status 2.",
+      "A path with a control character (a newline, a CR, an escape) is quoted "
+      "on stderr as $'...' with C escapes, as GNU ls quotes it, so a message is "
+      "one line and the terminal gets no escape sequence; the records hold the "
+      "exact bytes, escaped as their format requires.",
+      NULL } },
     { "EXIT STATUS", {
       "0 when every file was processed, 1 when some files failed, 2 for a usage "
       "error or a fatal error (the output cannot be written, out of memory), 130 "
-      "after SIGINT or SIGTERM: no more files are started, no partial record is "
+      "after SIGINT, SIGTERM or SIGHUP: no more files are started, no partial record is "
       "written, the temporary file of -o is removed. A second signal ends pardo "
       "at once. A closed pipe on the output (pardo ... | head) ends pardo quietly "
       "with status 0.",
@@ -503,7 +542,10 @@ static int set_terms(struct opts *o, const struct opt_def *d, const char *arg)
     (void)d;
     for (const char *p = arg;; p++) {
         size_t len = strcspn(p, ",");
-        if (len > 0) {
+        if (len == 0) {
+            fprintf(stderr, "pardo: -t '%s': empty term\n", arg);
+            return CLI_EUSAGE;
+        } else {
             char *t = strndup(p, len);
             if (!t || push(&o->terms, &o->n_terms, &t, sizeof t) != 0) {
                 free(t);

@@ -14,6 +14,12 @@
  * (the same file system, so rename(2) is atomic) and the rename happens in
  * output_commit only; output_free removes a temporary file that was not
  * committed, and the signal handler removes it at once on SIGINT.
+ * What FILE already is decides the rest: a symbolic link is followed, so
+ * that its target is replaced and the link stays; a device, a FIFO or a
+ * socket is opened and written in place (renaming over /dev/null would
+ * replace it); a regular file's mode and owner go to its replacement.
+ * The output's device and inode (stdout's too, when it is a regular file)
+ * are kept so that the run never reads its own output as an input.
  *
  * SIGPIPE is ignored (signals.c), so a closed pipe is EPIPE here, which
  * the run treats as a quiet stop.
@@ -21,6 +27,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -36,11 +43,81 @@ struct output {
     int fd;
     int tty;
     char *temp;                 /* temporary file, or NULL for stdout */
-    char *final;
+    char *final;                /* -o's target, links followed */
+    int self;                   /* the output is a regular file: */
+    unsigned long long self_dev, self_ino;     /* never read it as an input */
     double last_flush;
     size_t len;
     char buf[OUT_BUF];
 };
+
+/* Where -o PATH really writes: a symbolic link is followed to the file it
+ * names (which may not exist yet), so that the temporary file is made
+ * beside that file and the rename replaces it, not the link.  A malloc'd
+ * path, or NULL when out of memory. */
+static char *resolve_links(const char *path)
+{
+    char *p = strdup(path);
+    for (int hops = 0; p && hops < 40; hops++) {
+        struct stat st;
+        if (lstat(p, &st) != 0 || !S_ISLNK(st.st_mode))
+            return p;
+        char target[4096];
+        ssize_t n = readlink(p, target, sizeof target - 1);
+        if (n < 0)
+            return p;
+        target[n] = '\0';
+        const char *slash = strrchr(p, '/');
+        size_t dir_len = target[0] != '/' && slash ? (size_t)(slash - p) + 1 : 0;
+        char *next = malloc(dir_len + (size_t)n + 1);
+        if (next) {
+            memcpy(next, p, dir_len);
+            memcpy(next + dir_len, target, (size_t)n + 1);
+        }
+        free(p);
+        p = next;
+    }
+    return p;               /* a loop: open() will say ELOOP */
+}
+
+/* A device, a FIFO or a socket at the target is written in place: a
+ * temporary file renamed over it would replace /dev/null by a file. */
+static int open_in_place(struct output *o, const char *path)
+{
+    o->fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
+    if (o->fd < 0) {
+        fprintf(stderr, "pardo: cannot write ");
+        cli_fput_name(stderr, path);
+        fprintf(stderr, ": %s\n", strerror(errno));
+        return CLI_EOPEN;
+    }
+    return 0;
+}
+
+/* The temporary file's name: ".NAME.pardo-XXXXXX" beside the target, with
+ * NAME cut so that the whole still fits in NAME_MAX where the final name
+ * does. */
+static char *temp_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0;
+    size_t base_len = strlen(path + dir_len);
+    const size_t extra = sizeof ".." "pardo-XXXXXX" - 1;
+    if (base_len + extra > NAME_MAX)
+        base_len = NAME_MAX - extra;
+    char *t = malloc(dir_len + base_len + extra + 1);
+    if (t)
+        sprintf(t, "%.*s.%.*s.pardo-XXXXXX", (int)dir_len, path, (int)base_len, path + dir_len);
+    return t;
+}
+
+/* Gives the new file the owner of the one it replaces, where we may (as
+ * root); else at least the group; else it stays ours, as with cp. */
+static void keep_owner(int fd, const struct stat *st)
+{
+    if (fchown(fd, st->st_uid, st->st_gid) != 0 && fchown(fd, (uid_t)-1, st->st_gid) != 0)
+        errno = 0;
+}
 
 int output_open(struct output **out, const char *path)
 {
@@ -52,34 +129,67 @@ int output_open(struct output **out, const char *path)
     *out = o;
     if (path && strcmp(path, "-") == 0)
         path = NULL;
+    struct stat st;
     if (!path) {
         o->tty = isatty(STDOUT_FILENO);
+        if (fstat(STDOUT_FILENO, &st) == 0 && S_ISREG(st.st_mode)) {
+            o->self_dev = st.st_dev;
+            o->self_ino = st.st_ino;
+            o->self = 1;
+        }
         return 0;
     }
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "pardo: cannot write %s: %s\n", path, strerror(EISDIR));
+    o->final = resolve_links(path);
+    if (!o->final)
+        return PARDO_ENOMEM;
+    int exists = stat(o->final, &st) == 0;
+    if (exists && S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "pardo: cannot write ");
+        cli_fput_name(stderr, path);
+        fprintf(stderr, ": %s\n", strerror(EISDIR));
         return CLI_EOPEN;
     }
-    const char *slash = strrchr(path, '/');
-    size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0;
-    o->final = strdup(path);
-    o->temp = malloc(strlen(path) + 16);
-    if (!o->final || !o->temp)
+    if (exists && !S_ISREG(st.st_mode))
+        return open_in_place(o, o->final);
+    if (exists) {
+        o->self_dev = st.st_dev;
+        o->self_ino = st.st_ino;
+        o->self = 1;
+    }
+    o->temp = temp_name(o->final);
+    if (!o->temp)
         return PARDO_ENOMEM;
-    sprintf(o->temp, "%.*s.%s.pardo-XXXXXX", (int)dir_len, path, path + dir_len);
+    char *pattern = strdup(o->temp);
     o->fd = mkostemp(o->temp, O_CLOEXEC);
     if (o->fd < 0) {
-        fprintf(stderr, "pardo: cannot create %s: %s\n", path, strerror(errno));
+        int err = errno;
+        fprintf(stderr, "pardo: cannot create the temporary file ");
+        cli_fput_name(stderr, pattern ? pattern : o->temp);
+        fprintf(stderr, " to write ");
+        cli_fput_name(stderr, path);
+        fprintf(stderr, ": %s\n", strerror(err));
+        free(pattern);
         free(o->temp);
         o->temp = NULL;
         return CLI_EOPEN;
     }
-    /* mkstemp makes the file 0600; give it the mode a plain open would. */
-    mode_t mask = umask(0);
-    umask(mask);
-    fchmod(o->fd, 0666 & ~mask);
+    free(pattern);
+    if (exists) {
+        /* The file keeps its owner (where we may give it) and its mode. */
+        keep_owner(o->fd, &st);
+        fchmod(o->fd, st.st_mode & 07777);
+    } else {
+        /* mkstemp makes the file 0600; give it the mode a plain open would. */
+        mode_t mask = umask(0);
+        umask(mask);
+        fchmod(o->fd, 0666 & ~mask);
+    }
     return 0;
+}
+
+int output_is_self(const struct output *out, unsigned long long dev, unsigned long long ino)
+{
+    return out && out->self && out->self_dev == dev && out->self_ino == ino;
 }
 
 const char *output_temp_path(const struct output *out)

@@ -32,6 +32,7 @@
  * failed start, a signal): ranks_agree, ranks_imap, ranks_iter_free, then
  * ranks_sum for --profile.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -52,6 +53,8 @@ const char *cli_file_reason(int err, char *buf, size_t size)
     case FILE_ENOTREG:  return "not a regular file";
     case FILE_EBINARY:  return "binary file";
     case FILE_ECHANGED: return "file changed while reading";
+    case FILE_ENOMEM:   return "out of memory";
+    case FILE_ESELF:    return "input file is also the output, skipped";
     default:            return strerror_r(err, buf, size);
     }
 }
@@ -76,13 +79,16 @@ static void raw_free(struct worker *w)
     w->raw_cap = 0;
 }
 
+/* Grows the buffer to at least want bytes, keeping what it holds. */
 static int raw_reserve(struct worker *w, size_t want)
 {
     if (want <= w->raw_cap)
         return 0;
+    if (want > SIZE_MAX - RAW_STEP)
+        return PARDO_ENOMEM;
     size_t cap = (want + RAW_STEP - 1) / RAW_STEP * RAW_STEP;
-    raw_free(w);
-    void *p = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *p = w->raw ? mremap(w->raw, w->raw_cap, cap, MREMAP_MAYMOVE)
+                     : mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         return PARDO_ENOMEM;
 #ifdef MADV_HUGEPAGE
@@ -157,43 +163,76 @@ static int open_file(const char *path, int *err)
     return fd;
 }
 
-/* Reads path into w->raw.  0, an errno value, FILE_E*, or PARDO_ENOMEM. */
+/* Reads fd into w->raw from w->raw_len on, until w->raw_len reaches
+ * limit or the end of the file (*eof set), growing the buffer as it
+ * fills.  0, an errno value, or FILE_ENOMEM. */
+static int read_upto(struct worker *w, int fd, size_t limit, int *eof)
+{
+    *eof = 0;
+    while (w->raw_len < limit) {
+        if (w->raw_len == w->raw_cap && raw_reserve(w, w->raw_cap + RAW_STEP) != 0)
+            return FILE_ENOMEM;
+        size_t room = w->raw_cap - w->raw_len;
+        if (room > limit - w->raw_len)
+            room = limit - w->raw_len;
+        ssize_t n = read(fd, w->raw + w->raw_len, room);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return errno;
+        if (n == 0) {
+            *eof = 1;
+            return 0;
+        }
+        w->raw_len += (size_t)n;
+    }
+    return 0;
+}
+
+/* Reads path into w->raw.  The first 8 KiB decide whether it is binary
+ * before the rest is read or memory is taken for it; then it is read to
+ * its end, whatever its size said (files in /proc and /sys say 0 or 4096).
+ * 0, an errno value or FILE_E*. */
 static int read_file(struct worker *w, const char *path, uint64_t *bytes)
 {
     struct stat before, after;
-    int err = 0;
+    int err = 0, eof = 0;
     int fd = open_file(path, &err);
     if (fd < 0)
         return err;
-    if (fstat(fd, &before) != 0 || !S_ISREG(before.st_mode)) {
-        err = errno ? errno : FILE_ENOTREG;
+    w->raw_len = 0;
+    if (fstat(fd, &before) != 0) {
+        err = errno;
+        goto out;
+    }
+    if (!S_ISREG(before.st_mode)) {
+        err = FILE_ENOTREG;
+        goto out;
+    }
+    if (output_is_self(w->run->out, (unsigned long long)before.st_dev,
+                       (unsigned long long)before.st_ino)) {
+        err = FILE_ESELF;
         goto out;
     }
     *bytes = (uint64_t)before.st_size;
+    err = read_upto(w, fd, BINARY_PROBE, &eof);
+    if (err == 0 && text_is_binary(w->raw, w->raw_len))
+        err = FILE_EBINARY;
+    if (err || eof)
+        goto check;
     /* One byte more than the size, so that a file that grew fills it. */
-    size_t want = (size_t)before.st_size + 1;
-    if (raw_reserve(w, want) != 0) {
-        err = PARDO_ENOMEM;
+    if ((uint64_t)before.st_size >= SIZE_MAX || raw_reserve(w, (size_t)before.st_size + 1) != 0) {
+        err = FILE_ENOMEM;
         goto out;
     }
-    size_t got = 0;
-    while (got < want) {
-        ssize_t n = read(fd, w->raw + got, want - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            err = errno;
-            goto out;
-        }
-        if (n == 0)
-            break;
-        got += (size_t)n;
-    }
-    w->raw_len = got;
-    if (fstat(fd, &after) != 0)
+    err = read_upto(w, fd, SIZE_MAX, &eof);
+check:
+    if (err == 0 && fstat(fd, &after) != 0)
         err = errno;
-    else if (got != (size_t)before.st_size || after.st_size != before.st_size)
+    else if (err == 0 && after.st_size != before.st_size)
         err = FILE_ECHANGED;
+    else if (err == 0 && w->raw_len != (size_t)before.st_size)
+        *bytes = w->raw_len;        /* a file of /proc: its size said nothing */
 out:
     close(fd);
     return err;
@@ -204,20 +243,24 @@ static int stage_read(void *arg, const void *in_, void *out_)
     struct run *r = arg;
     const struct item_in *in = in_;
     struct item_out *out = out_;
-    struct worker *w = worker_get(r);
     memset(out, 0, sizeof *out);
-    if (!w)
-        return PARDO_ENOMEM;
     if (in->err) {
         out->err = in->err;
         return 0;
     }
-    int err = read_file(w, in->path, &out->bytes);
-    if (err == PARDO_ENOMEM)
-        return err;
-    if (err == 0 && text_is_binary(w->raw, w->raw_len))
-        err = FILE_EBINARY;
-    out->err = err;
+    struct worker *w = worker_get(r);
+    out->err = w ? read_file(w, in->path, &out->bytes) : FILE_ENOMEM;
+    return 0;
+}
+
+/* Out of memory on one file is that file's failure (its record says so),
+ * not the run's: the worker's buffers are whole and serve the next file.
+ * Blocks already in out are freed with the result, by the main thread. */
+static int file_oom(struct item_out *out, int rc)
+{
+    if (rc != PARDO_ENOMEM)
+        return rc;
+    out->err = FILE_ENOMEM;
     return 0;
 }
 
@@ -229,8 +272,8 @@ static int stage_clean(void *arg, const void *in, void *out_)
     if (out->err)
         return 0;
     struct worker *w = this_worker;
-    return text_clean(&w->scratch, w->raw, w->raw_len, r->o->encoding,
-                      r->o->keep_boilerplate, &w->clean);
+    return file_oom(out, text_clean(&w->scratch, w->raw, w->raw_len, r->o->encoding,
+                                    r->o->keep_boilerplate, &w->clean));
 }
 
 static int stage_process(void *arg, const void *in, void *out_)
@@ -243,7 +286,7 @@ static int stage_process(void *arg, const void *in, void *out_)
     int rc = r->cmd->process(r, this_worker);
     if (rc == 0 && r->pack_words)
         rc = words_pack(this_worker->words, this_worker->st.words, &out->words);
-    return rc;
+    return file_oom(out, rc);
 }
 
 /* The record (a worker's) goes back in a block of its own. */
@@ -260,11 +303,11 @@ static int stage_output(void *arg, const void *in_, void *out_)
         r->cmd->format(r, w, in, out);
     if (w->rec.oom) {
         w->rec.oom = 0;
-        return PARDO_ENOMEM;
+        return file_oom(out, PARDO_ENOMEM);
     }
     if (w->rec.len) {
         if (!pardo_result_alloc((void **)&out->rec, w->rec.len))
-            return PARDO_ENOMEM;
+            return file_oom(out, PARDO_ENOMEM);
         memcpy(out->rec, w->rec.data, w->rec.len);
         out->rec_len = w->rec.len;
     }
@@ -349,13 +392,26 @@ static void error_record(const struct run *r, struct ebuf *b, const struct job *
     rec_end(&rec);
 }
 
+/* Seconds as the user gave them: the fewest decimals (at least one)
+ * that read back as the same number, so 0.001 is not "0.0". */
+static const char *seconds_text(double s, char *buf, size_t size)
+{
+    for (int prec = 1; prec < 17; prec++) {
+        snprintf(buf, size, "%.*f", prec, s);
+        if (strtod(buf, NULL) == s)
+            break;
+    }
+    return buf;
+}
+
 /* The words for an item whose worker crashed, timed out or was stopped. */
 static const char *failure_reason(const struct run *r, const pardo_failure *f, char *buf,
                                   size_t size)
 {
+    char num[64];
     int n;
     if (f->status == PARDO_ETIMEDOUT)
-        n = snprintf(buf, size, "timed out after %.1f s", r->o->timeout);
+        n = snprintf(buf, size, "timed out after %s s", seconds_text(r->o->timeout, num, sizeof num));
     else if (f->status == PARDO_ECRASH && f->signal)
         n = snprintf(buf, size, "crashed: signal %d (%s)", f->signal, strsignal(f->signal));
     else if (f->status == PARDO_ECRASH)
@@ -389,6 +445,7 @@ struct engine {
     struct ebuf errbuf;         /* error records */
     int out_err;                /* CLI_EPIPE / CLI_EWRITE from a flush in the walk */
     int out_errno;
+    int said_self;              /* "input file is also the output" was said */
     int from_rank;              /* the rank that ran the result being taken */
     int stopped;                /* another rank was interrupted: as a signal here */
     int mpi_failed;             /* an MPI call failed: end with MPI_Abort */
@@ -468,11 +525,18 @@ static void flush_before_block(void *ctx)
     e->out_errno = errno;
 }
 
+/* "pardo: PATH: MSG" on stderr, the path quoted if it must be. */
+static void say(struct engine *e, const char *path, const char *msg)
+{
+    progress_clear(&e->prog);
+    fputs("pardo: ", stderr);
+    cli_fput_name(stderr, path);
+    fprintf(stderr, ": %s\n", msg);
+}
+
 static void warn(void *ctx, const char *path, const char *msg)
 {
-    struct engine *e = ctx;
-    progress_clear(&e->prog);
-    fprintf(stderr, "pardo: %s: %s\n", path, msg);
+    say(ctx, path, msg);
 }
 
 static int pipeline_new(struct engine *e)
@@ -502,6 +566,12 @@ static int setup(struct engine *e, const struct opts *o)
         int rc = text_terms_new(&r->terms, (const char *const *)o->terms, o->n_terms);
         if (rc)
             return rc;
+        for (size_t i = 0; i < text_terms_len(r->terms) && e->rank == 0; i++)
+            if (text_terms_void(r->terms, i)) {
+                fputs("pardo: warning: term '", stderr);
+                cli_fput_name(stderr, text_terms_name(r->terms, i));
+                fputs("' has no letter and no word: it always counts 0\n", stderr);
+            }
     }
     if (e->rank != 0) {
         /* A serving rank runs the stages only.  The setup hook is rank 0's
@@ -611,6 +681,12 @@ static int take_one(struct engine *e, struct job *j, struct item_out *out, int s
     char buf[512];
     const char *why = NULL;
     int rc = 0;
+    if (status == 0 && out->err == FILE_ESELF) {
+        if (!e->said_self)
+            say(e, j->path.data, cli_file_reason(FILE_ESELF, buf, sizeof buf));
+        e->said_self = 1;
+        return 0;
+    }
     if (status != 0)
         why = failure_reason(r, f, buf, sizeof buf);
     else if (out->err)
@@ -619,13 +695,10 @@ static int take_one(struct engine *e, struct job *j, struct item_out *out, int s
         rc = r->cmd->take(r, j, why ? NULL : out, why);
         if (rc)
             return rc;
-        if (why) {
-            progress_clear(&e->prog);
-            fprintf(stderr, "pardo: %s: %s\n", j->path.data, why);
-        }
+        if (why)
+            say(e, j->path.data, why);
     } else if (why) {
-        progress_clear(&e->prog);
-        fprintf(stderr, "pardo: %s: %s\n", j->path.data, why);
+        say(e, j->path.data, why);
         e->errbuf.len = 0;
         error_record(r, &e->errbuf, j, why);
         if (e->errbuf.oom)
@@ -813,8 +886,8 @@ static int process_all(struct engine *e)
     if (rc == 0 && !interrupted(e)) {
         rc = output_commit(e->out);
         e->out_errno = errno;
-    } else if (rc == 0 && !output_temp_path(e->out)) {
-        output_flush(e->out);       /* interrupted: the whole records so far */
+    } else if (rc != CLI_EPIPE && rc != CLI_EWRITE && !output_temp_path(e->out)) {
+        output_flush(e->out);       /* interrupted or failed: the whole records so far */
     }
     return rc;
 }
@@ -830,6 +903,7 @@ static int start(struct engine *e, int workers)
         rc = output_open(&e->out, o->output);
     if (rc)
         return rc;
+    e->run.out = e->out;
     if (lead) {
         signals_install(NULL, output_temp_path(e->out));
         signals_set_output(e->out);
@@ -898,6 +972,73 @@ static int report_serving(struct engine *e, int rc)
     return EXIT_FATAL;
 }
 
+/* "pardo: WHY" for an error that ended the run; for a failed system call,
+ * which one, why, and the limit that most often makes it fail. */
+static void report_failure(int rc)
+{
+    int err;
+    const char *call = rc == PARDO_ESYS ? pardo_failed_call(&err) : NULL;
+    if (!call) {
+        fprintf(stderr, "pardo: %s\n", pardo_strerror(rc));
+        return;
+    }
+    fprintf(stderr, "pardo: cannot start a worker process: %s failed: %s", call, strerror(err));
+    struct rlimit rl;
+    if ((err == ENOMEM || err == EAGAIN) && getrlimit(RLIMIT_AS, &rl) == 0 &&
+        rl.rlim_cur != RLIM_INFINITY)
+        fprintf(stderr, " (address space limit, ulimit -v: %llu KiB)",
+                (unsigned long long)rl.rlim_cur / 1024);
+    else if ((err == EMFILE || err == ENFILE) && getrlimit(RLIMIT_NOFILE, &rl) == 0)
+        fprintf(stderr, " (open files limit, ulimit -n: %llu)", (unsigned long long)rl.rlim_cur);
+    else if (err == EAGAIN && getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        fprintf(stderr, " (processes limit, ulimit -u: %llu)", (unsigned long long)rl.rlim_cur);
+    fputc('\n', stderr);
+}
+
+/* The descriptors open in this process now. */
+static long open_descriptors(void)
+{
+    long n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return 16;                      /* a guess: stdio, MPI's few */
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n - 3;                       /* ., .. and d itself */
+}
+
+/* Workers within the file descriptors pardo may open, so that no file is
+ * lost to "Too many open files": the soft limit goes up to the hard one
+ * first; then each worker thread needs one descriptor (the file it
+ * reads), each worker process two here (its pipes) and, beside them,
+ * DESCRIPTOR_SPARE stay for the walk, a path list, the output and the
+ * count ahead. */
+#define DESCRIPTOR_SPARE 16
+
+static int fit_descriptors(int workers, int isolate)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return workers;
+    if (rl.rlim_cur < rl.rlim_max) {
+        struct rlimit up = { rl.rlim_max, rl.rlim_max };
+        if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+            rl = up;
+    }
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t)1 << 30)
+        return workers;
+    long spare = (long)rl.rlim_cur - open_descriptors() - DESCRIPTOR_SPARE;
+    long fit = spare / (isolate ? 2 : 1);
+    if (fit < 1)
+        fit = 1;
+    if (workers <= fit)
+        return workers;
+    fprintf(stderr, "pardo: %d workers lowered to %ld: %llu open files allowed (ulimit -n)\n",
+            workers, fit, (unsigned long long)rl.rlim_cur);
+    return (int)fit;
+}
+
 /* The message and the exit status for a run that ended with rc. */
 static int report(struct engine *e, int rc)
 {
@@ -920,7 +1061,7 @@ static int report(struct engine *e, int rc)
     }
     if (rc) {
         progress_clear(&e->prog);
-        fprintf(stderr, "pardo: %s\n", pardo_strerror(rc));
+        report_failure(rc);
         return EXIT_FATAL;
     }
     progress_summary(&e->prog);
@@ -941,7 +1082,7 @@ int cli_run(const struct opts *o)
     if (rc)
         return EXIT_FATAL;
     e.rank = ranks_rank(e.ranks);
-    int workers = pardo_cpu_count(o->jobs);
+    int workers = fit_descriptors(pardo_cpu_count(o->jobs), o->isolate);
     e.run.nworkers = workers;
     /* Only rank 0 draws progress and the summary. */
     progress_init(&e.prog, o->quiet || e.rank != 0, workers);

@@ -136,6 +136,7 @@ struct run {
     void *state;                /* the command's own, freed by its free hook */
     void *report;               /* pardo report's own, beside attribute's state */
     struct ebuf msg;            /* why the run failed, for CLI_EFATAL */
+    const struct output *out;   /* rank 0's: workers skip an input that is it */
 };
 
 /* Keeps the message of a fatal error (printed at the end as "pardo: MSG")
@@ -160,6 +161,11 @@ struct ranks;
  * from the same folder (exit 2 if it cannot).  A no-op in the twin, in a
  * build without MPI, and when no launcher started this process. */
 void ranks_exec(char **argv);
+
+/* This process's rank as the MPI launcher's environment tells it, before
+ * MPI starts (0 without a launcher): only rank 0 speaks about the command
+ * line, so that a usage error is printed once, not once per rank. */
+int  ranks_launched_rank(void);
 
 /* Starts MPI when mpirun (or another MPI launcher) started this process,
  * as its environment tells, and sets *rk; otherwise sets *rk = NULL and

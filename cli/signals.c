@@ -20,6 +20,8 @@
  * handler: the whole records held are written, the temporary file goes,
  * and the status is 130.
  *
+ * SIGHUP (the terminal went away) is taken as SIGTERM.
+ *
  * A signal that was ignored when pardo started (nohup, a background job of
  * a non-interactive shell) stays ignored, as POSIX tools do.
  */
@@ -66,12 +68,13 @@ static void on_signal(int sig)
     dfl.sa_handler = SIG_DFL;
     sigaction(SIGINT, &dfl, NULL);
     sigaction(SIGTERM, &dfl, NULL);
+    sigaction(SIGHUP, &dfl, NULL);
     errno = saved;
 }
 
 int signals_install(pardo_pool *pool, const char *temp)
 {
-    static const int sigs[] = { SIGINT, SIGTERM };
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
     struct sigaction sa, old;
     sig_pool = pool;
     sig_temp = temp;
@@ -116,6 +119,7 @@ void signals_block(int block)
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
     sigaddset(&set, SIGALRM);
     pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
 }

@@ -202,6 +202,9 @@ int  text_terms_new(struct text_terms **t, const char *const *terms, size_t n);
 void text_terms_free(struct text_terms *t);
 size_t      text_terms_len(const struct text_terms *t);
 const char *text_terms_name(const struct text_terms *t, size_t i);
+/* 1 when term i is no letter and holds no token (such as "!"): it always
+ * counts 0. */
+int text_terms_void(const struct text_terms *t, size_t i);
 /* counts[i] gets the count of term i in body.  0 or PARDO_ENOMEM. */
 int  text_count(const struct text_terms *t, const char *body, size_t len,
                 uint64_t *counts);

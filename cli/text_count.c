@@ -166,6 +166,11 @@ int text_terms_new(struct text_terms **out, const char *const *terms, size_t n)
     return 0;
 }
 
+int text_terms_void(const struct text_terms *t, size_t i)
+{
+    return !t->v[i].letter && t->v[i].ntok == 0;
+}
+
 /* ---- counting ---------------------------------------------------------- */
 
 /* Adds to counts[] the terms whose letter is the lowercase of cp, a

@@ -12,7 +12,9 @@
  * list on standard input), then each --files-from list.  An operand that is
  * a directory is walked; anything else is handed on as a file, and the read
  * stage reports what is wrong with it.  Entries of a list are files (as
- * `find -type f` gives them), never walked.
+ * `find -type f` gives them), never walked.  A newline-separated list may
+ * have CRLF line ends (the CR is dropped); an entry with a NUL byte cannot
+ * be a path and is skipped with a warning.
  *
  * A directory's entries are read at once into one reused arena, sorted by
  * strcmp, and visited in that order: the output never depends on the file
@@ -48,6 +50,8 @@ struct walk {
     size_t next_path, next_list;
     FILE **lists;               /* --files-from, opened by walk_new */
     FILE *list;                 /* the list being read, or NULL */
+    const char *list_name;      /* its name for messages ("-": standard input) */
+    size_t list_line;           /* entries read from it */
     int list_blocks;            /* it is a pipe or a terminal */
     char *line;                 /* getdelim's buffer */
     size_t line_cap;
@@ -75,8 +79,10 @@ int walk_new(struct walk **out, const struct opts *o, walk_warn_fn *warn, void *
         if (strcmp(o->lists[i], "-") == 0)
             w->lists[i] = stdin;
         else if (!(w->lists[i] = fopen(o->lists[i], "re"))) {
-            fprintf(stderr, "pardo: cannot read path list %s: %s\n", o->lists[i],
-                    strerror(errno));
+            int e = errno;
+            fprintf(stderr, "pardo: cannot read path list ");
+            cli_fput_name(stderr, o->lists[i]);
+            fprintf(stderr, ": %s\n", strerror(e));
             return CLI_EOPEN;
         }
     }
@@ -274,9 +280,11 @@ static int next_in_frame(struct walk *w, struct ebuf *path, int *err)
 }
 
 /* Starts reading list f.  Returns 1. */
-static int start_list(struct walk *w, FILE *f)
+static int start_list(struct walk *w, FILE *f, const char *name)
 {
     w->list = f;
+    w->list_name = name;
+    w->list_line = 0;
     struct stat st;
     w->list_blocks = fstat(fileno(w->list), &st) != 0 || !S_ISREG(st.st_mode);
     return 1;
@@ -292,14 +300,33 @@ static int next_in_list(struct walk *w, struct ebuf *path)
         errno = 0;
         ssize_t n = getdelim(&w->line, &w->line_cap, delim, w->list);
         if (n < 0) {
-            int e = errno;
+            int e = ferror(w->list) || !feof(w->list) ? errno : 0;
             close_list(w);
-            return e == ENOMEM ? PARDO_ENOMEM : 0;
+            if (e == ENOMEM)
+                return PARDO_ENOMEM;
+            if (e == 0 || e == EINTR)       /* the end, or a signal: the run stops */
+                return 0;
+            fprintf(stderr, "pardo: cannot read path list ");
+            cli_fput_name(stderr, w->list_name);
+            fprintf(stderr, ": %s\n", strerror(e));
+            return CLI_EOPEN;
         }
+        w->list_line++;
         if (n > 0 && w->line[n - 1] == (char)delim)
             n--;
+        if (delim == '\n' && n > 0 && w->line[n - 1] == '\r')
+            n--;                            /* a list with CRLF line ends */
         if (n == 0)
             continue;
+        if (memchr(w->line, '\0', (size_t)n)) {
+            if (w->warn) {
+                char msg[128];
+                snprintf(msg, sizeof msg, "line %zu of the path list holds a NUL byte "
+                         "(a list for -0?), skipped", w->list_line);
+                w->warn(w->warn_ctx, w->list_name, msg);
+            }
+            continue;
+        }
         ebuf_set(path, w->line, (size_t)n);
         return path->oom ? PARDO_ENOMEM : 1;
     }
@@ -334,11 +361,12 @@ int walk_next(struct walk *w, struct ebuf *path, int *err)
             rc = next_in_list(w, path);
         else if (w->next_path < o->n_paths) {
             const char *arg = o->paths[w->next_path++];
-            rc = strcmp(arg, "-") == 0 ? start_list(w, stdin) : operand(w, arg, path, err);
+            rc = strcmp(arg, "-") == 0 ? start_list(w, stdin, "-") : operand(w, arg, path, err);
             if (rc == 1 && w->list)
                 continue;
         } else if (w->next_list < o->n_lists) {
-            start_list(w, w->lists[w->next_list++]);
+            start_list(w, w->lists[w->next_list], o->lists[w->next_list]);
+            w->next_list++;
             continue;
         } else {
             w->done = 1;

@@ -52,6 +52,11 @@ enum {                      /* every fallible call returns 0 or one of these */
 /* A static string for any status, PARDO_* or an item's own return value. */
 const char *pardo_strerror(int status);
 
+/* After PARDO_ESYS: the system call that failed ("mmap", "fork", "pipe2")
+ * in the calling thread, with its errno in *err (when err is not NULL).
+ * NULL when no call failed in this thread. */
+const char *pardo_failed_call(int *err);
+
 /* One item: read *in, write *out; return 0 on success, any other int on
  * failure (it becomes the item's status).  `arg` is the caller's, shared by
  * every item: with a pool, fn runs in several threads at once. */
@@ -95,25 +100,34 @@ typedef struct pardo_options {
  * crashes (a signal, _exit, an out-of-memory kill) fails alone with
  * PARDO_ECRASH, and one that runs past the timeout is killed and gets
  * PARDO_ETIMEDOUT; the worker is replaced and the run goes on.  No item is
- * lost or run twice, except that the one that crashed was run once.
- *   - Workers are forked when a map or an iterator starts (and when one is
- *     replaced), so the item function, its arg, a map's input array and
- *     anything else made before that are there in the worker as they were.
+ * lost or run twice, except that the one that crashed was run once (and
+ * one whose result outgrew its worker's arena, below, runs again).
+ *   - Workers are forked as the first batches of a map or an iterator go
+ *     out, one per batch in flight (so never more workers than items), and
+ *     when one is replaced, so the item function, its arg, a map's input
+ *     array and anything else made before the map or iterator started are
+ *     there in the worker as they were (keep them unchanged while it runs).
  *     They end when the map or iterator ends: nothing an item writes to
  *     ordinary memory comes back, except its result.
  *   - Transport: each worker has a shared-memory area (mapped before the
  *     fork, so at the same address in both processes) holding a small
  *     header per batch of items (their input pointers, statuses, the item
- *     running and since when), the results, and an arena.  A result comes
+ *     running and since when), the results, and an arena for
+ *     pardo_result_alloc(), sized to the job (tens of MB of address space
+ *     per worker).  A block that does not fit the arena stops the worker
+ *     before that item, which then runs again, whole, in a worker with an
+ *     arena large enough (up to 1 GiB): only effects outside the process
+ *     (files written) are seen twice.  A result comes
  *     back as its out_size bytes; a pointer in it is valid only if it points
  *     to memory from pardo_result_alloc() (see below).  An iterator's inputs
  *     are copied into the area by value: a pointer in an input must point to
  *     memory that existed when the worker was forked.  The parent and the
  *     worker signal each other through a pipe, once per batch.
  *   - A worker dies with its parent (PR_SET_PDEATHSIG); every worker is
- *     reaped, none outlives the job.  Workers ignore SIGINT and SIGTERM: the
- *     parent decides (pardo_cancel, then pardo_iter_free or the end of the
- *     map, which kills what still runs after PARDO_CANCEL_GRACE seconds).
+ *     reaped, none outlives the job.  Workers ignore SIGINT, SIGTERM and
+ *     SIGHUP: the parent decides (pardo_cancel, then pardo_iter_free or the
+ *     end of the map, which kills what still runs after PARDO_CANCEL_GRACE
+ *     seconds).
  *   - max_items and max_rss recycle a worker between items; an item whose
  *     worker passes 2 * max_rss while it runs is killed (PARDO_ECRASH,
  *     signal SIGKILL), as the kernel's out-of-memory killer would. */

@@ -94,6 +94,10 @@ void pardo__stage_enter(const char *name);
 extern _Thread_local uint64_t pardo__item_deadline;
 extern _Thread_local char pardo__overrun_stage[32];
 
+/* Notes that system call `call` (a static string) failed, with errno, for
+ * pardo_failed_call() in this thread.  error.c. */
+void pardo__sys_failed(const char *call);
+
 /* ---- process backend (proc.c) ----------------------------------------- */
 
 struct pardo__proc;

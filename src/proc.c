@@ -3,13 +3,14 @@
  * crash or a hang fails one item, not the run.
  *
  * DESIGN
- * One job (a map or an iterator) gets its own worker processes, forked when
- * it starts, so that they inherit everything the job needs: the item
- * function, its arg, a map's input array.  The parent has no threads of its
- * own here: the caller's thread drives everything from pardo__proc_pump(),
- * called by the map loop or by pardo_iter_next().
+ * One job (a map or an iterator) gets its own worker processes, forked
+ * when the first batch for a slot is handed out (never more workers than
+ * items in flight), so that they inherit everything the job needs: the
+ * item function, its arg, a map's input array.  The parent has no threads
+ * of its own here: the caller's thread drives everything from
+ * pardo__proc_pump(), called by the map loop or by pardo_iter_next().
  *
- * Each worker slot owns one shared mapping, made before the first fork and
+ * Each worker slot owns one shared mapping, made before its first fork and
  * kept when a worker is replaced, so it sits at the same address in parent
  * and child:
  *
@@ -30,6 +31,13 @@
  * which signal), the rest go back to the job.  A timeout or a worker
  * growing past 2 * max_rss is a SIGKILL from the parent, then the same.
  *
+ * The areas are sized to the work: the in and out areas to a batch of
+ * the job's items, the arena small at first.  A result that does not fit
+ * the arena makes the worker stop before that item and ask for more; the
+ * parent maps the slot again, larger (its worker is gone), and the item is
+ * run again by the next worker.  So a worker costs tens of MB of address
+ * space, not a gigabyte, and runs under a tight ulimit -v.
+ *
  * Every fd is O_CLOEXEC, and a new worker closes the other workers' pipe
  * ends at once, so that an EOF means what it says.
  */
@@ -49,9 +57,11 @@
 
 #define BATCH_MAX   4096                /* items per batch */
 #define RELOC_MAX   65536               /* pardo_result_alloc blocks per batch */
-#define IN_AREA     (16u << 20)
+#define IN_AREA     (16u << 20)         /* the largest item in or out */
 #define OUT_AREA    (16u << 20)
-#define ARENA       ((size_t)1 << 30)   /* virtual; pages are used as touched */
+#define BATCH_AREA  (4u << 20)          /* a batch's inputs or outputs, if items are small */
+#define ARENA_MIN   ((size_t)16 << 20)  /* a worker's first arena */
+#define ARENA       ((size_t)1 << 30)   /* the largest arena */
 #define BATCH_NS    2000000u            /* ~2 ms of work per batch */
 
 struct reloc {
@@ -70,6 +80,7 @@ struct shm {
     atomic_ullong item_start;   /* when item `done` started; 0 between items */
     char stage[32];             /* pipeline stage of item `done` */
     int exit_after;             /* the worker recycles itself after this batch */
+    size_t arena_want;          /* item `done` needs an arena this large */
     int status[BATCH_MAX];
     uint32_t nreloc;
     size_t arena_used;
@@ -81,7 +92,7 @@ struct worker {
     int go_fd, done_fd;         /* parent's ends */
     struct shm *shm;
     char *in_area, *out_area, *arena;
-    size_t map_size;
+    size_t map_size, arena_size;
     size_t *ids;                /* the batch's item ids (parent side) */
     uint32_t n;                 /* items out; 0 = idle */
     uint64_t sent_ns;           /* when the batch went out */
@@ -163,6 +174,11 @@ void *pardo_result_alloc(void **field, size_t size)
     size_t at = (s->arena_used + 15) & ~(size_t)15;
     if (s->nreloc >= RELOC_MAX || at > ARENA || size > ARENA - at)
         return *field = NULL;
+    if (size > child_w->arena_size - at) {
+        s->arena_want = at + size;      /* stop, and run it again in a larger arena */
+        s->exit_after = 1;
+        return *field = NULL;
+    }
     s->arena_used = at + size;
     s->reloc[s->nreloc++] = (struct reloc){ child_item, field, child_w->arena + at, size };
     return *field = child_w->arena + at;
@@ -196,11 +212,15 @@ static void worker_main(struct pardo__proc *p, struct worker *w, int go, int don
         s->nreloc = 0;
         s->arena_used = 0;
         s->exit_after = 0;
+        s->arena_want = 0;
         for (uint32_t j = 0; j < s->n && !s->exit_after; j++) {
             s->stage[0] = '\0';
             child_item = j;
             atomic_store(&s->item_start, pardo__now_ns());
-            s->status[j] = p->fn(p->arg, s->in[j], w->out_area + (size_t)j * p->out_size);
+            int status = p->fn(p->arg, s->in[j], w->out_area + (size_t)j * p->out_size);
+            if (s->arena_want)
+                break;                  /* item j is not done: it goes back */
+            s->status[j] = status;
             atomic_store(&s->done, j + 1);
             /* Recycle between items: the rest of the batch goes back. */
             w->items_run++;
@@ -217,19 +237,67 @@ static void worker_main(struct pardo__proc *p, struct worker *w, int go, int don
 
 /* ---- the parent side -------------------------------------------------------- */
 
+/* Maps a slot's shared areas, for a batch of the job's items and an arena
+ * of at least w->arena_size (ARENA_MIN at first).  PARDO_OK, or
+ * PARDO_ESYS / PARDO_ENOMEM. */
+static int slot_map(struct pardo__proc *p, struct worker *w)
+{
+    size_t head = (sizeof(struct shm) + 4095) & ~(size_t)4095;
+    size_t in_area = p->copy_inputs ? (p->bmax * p->in_size + 4095) & ~(size_t)4095 : 0;
+    size_t out_area = (p->bmax * p->out_size + 4095) & ~(size_t)4095;
+    if (w->arena_size < ARENA_MIN)
+        w->arena_size = ARENA_MIN;
+    if (!w->ids && !(w->ids = malloc(p->bmax * sizeof *w->ids)))
+        return PARDO_ENOMEM;
+    size_t size = head + in_area + out_area + w->arena_size;
+    void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    if (m == MAP_FAILED) {
+        pardo__sys_failed("mmap");
+        return PARDO_ESYS;
+    }
+    w->map_size = size;
+    w->shm = m;
+    w->in_area = (char *)m + head;
+    w->out_area = w->in_area + in_area;
+    w->arena = w->out_area + out_area;
+    return PARDO_OK;
+}
+
+/* Unmaps an idle slot without a worker; the next slot_map makes its arena
+ * at least `want` bytes (doubling, up to ARENA). */
+static void slot_unmap(struct worker *w, size_t want)
+{
+    if (w->map_size)
+        munmap(w->shm, w->map_size);
+    w->map_size = 0;
+    w->shm = NULL;
+    while (w->arena_size < want && w->arena_size < ARENA)
+        w->arena_size *= 2;
+    if (w->arena_size > ARENA)
+        w->arena_size = ARENA;
+}
+
 static int spawn(struct pardo__proc *p, struct worker *w)
 {
     int go[2], done[2];
-    if (pipe2(go, O_CLOEXEC) != 0)
+    if (pipe2(go, O_CLOEXEC) != 0) {
+        pardo__sys_failed("pipe2");
         return PARDO_ESYS;
+    }
     if (pipe2(done, O_CLOEXEC) != 0) {
+        pardo__sys_failed("pipe2");
         close(go[0]);
         close(go[1]);
         return PARDO_ESYS;
     }
     pid_t parent = getpid();
+    /* Flush stdio first, or an item that calls exit() would write the
+     * parent's buffered output a second time. */
+    fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
+        pardo__sys_failed("fork");
         close(go[0]);
         close(go[1]);
         close(done[0]);
@@ -242,6 +310,7 @@ static int spawn(struct pardo__proc *p, struct worker *w)
             _exit(1);
         signal(SIGINT, SIG_IGN);
         signal(SIGTERM, SIG_IGN);
+        signal(SIGHUP, SIG_IGN);        /* the parent decides, as for the others */
         signal(SIGPIPE, SIG_DFL);
         /* A crash must end the worker with its signal, whatever handler
          * the parent set up (Open MPI's, a sanitizer's, a backtrace
@@ -385,8 +454,11 @@ static void on_done_byte(struct pardo__proc *p, struct worker *w)
         double per = (double)dt / w->n;
         p->item_ns = p->item_ns > 0 ? 0.7 * p->item_ns + 0.3 * per : per;
         if (w->shm->exit_after) {   /* it stopped early to be replaced */
+            size_t want = w->shm->arena_want;
             reap(w);
             worker_lost(p, w, 0, 0, 1);
+            if (want > w->arena_size)
+                slot_unmap(w, want);    /* the next worker gets a larger arena */
         } else {
             harvest(p, w, w->n);
             w->n = 0;
@@ -424,6 +496,8 @@ static size_t batch_size(struct pardo__proc *p)
 
 static int dispatch(struct pardo__proc *p, struct worker *w)
 {
+    if (!w->shm && slot_map(p, w) != PARDO_OK)
+        return -1;
     struct shm *s = w->shm;
     size_t n = p->ops->take(p->job, batch_size(p), w->ids, s->in);
     if (n == 0)
@@ -459,14 +533,25 @@ int pardo__proc_pump(struct pardo__proc *p, int block)
     uint64_t now = pardo__now_ns();
     if (cancelled && !p->cancel_seen)
         p->cancel_seen = now;
+    /* Idle workers first; a new one only for the items left over, so
+     * that there are never more workers than items in flight. */
     if (!cancelled)
-        for (int i = 0; i < p->nworkers; i++)
-            if (p->w[i].n == 0 && dispatch(p, &p->w[i]) < 0 && !p->w[i].pid) {
-                int any = 0;
-                for (int k = 0; k < p->nworkers; k++)
-                    any |= p->w[k].pid != 0;
-                if (!any)
-                    return -1;      /* cannot start a single worker */
+        for (int pass = 0; pass < 2; pass++)
+            for (int i = 0; i < p->nworkers; i++) {
+                if (p->w[i].n || (pass == 0) != (p->w[i].pid != 0))
+                    continue;
+                int rc = dispatch(p, &p->w[i]);
+                if (rc < 0) {
+                    int any = 0;
+                    for (int k = 0; k < p->nworkers; k++)
+                        any |= p->w[k].pid != 0;
+                    if (!any)
+                        return -1;  /* cannot start a single worker */
+                    pass = 2;       /* go on with those there are */
+                    break;
+                }
+                if (rc == 0 && pass == 1)
+                    break;          /* nothing more to hand out */
             }
 
     struct pollfd *fds = p->fds;
@@ -534,10 +619,12 @@ int pardo__proc_start(struct pardo__proc **out, pardo_pool *pool, pardo_fn *fn, 
                                .out_size = out_size, .copy_inputs = copy_inputs, .ops = ops,
                                .job = job, .nworkers = pool->workers };
     p->bmax = BATCH_MAX;
-    if (out_size && OUT_AREA / out_size < p->bmax)
-        p->bmax = OUT_AREA / out_size;
-    if (copy_inputs && in_size && IN_AREA / in_size < p->bmax)
-        p->bmax = IN_AREA / in_size;
+    if (out_size && BATCH_AREA / out_size < p->bmax)
+        p->bmax = BATCH_AREA / out_size;
+    if (copy_inputs && in_size && BATCH_AREA / in_size < p->bmax)
+        p->bmax = BATCH_AREA / in_size;
+    if (p->bmax == 0)
+        p->bmax = 1;
     p->w = calloc((size_t)p->nworkers, sizeof *p->w);
     p->fds = calloc((size_t)p->nworkers, sizeof *p->fds);
     p->fd_worker = calloc((size_t)p->nworkers, sizeof *p->fd_worker);
@@ -545,34 +632,6 @@ int pardo__proc_start(struct pardo__proc **out, pardo_pool *pool, pardo_fn *fn, 
         pardo__proc_stop(p);
         return PARDO_ENOMEM;
     }
-    for (int i = 0; i < p->nworkers; i++) {
-        struct worker *w = &p->w[i];
-        size_t head = (sizeof(struct shm) + 4095) & ~(size_t)4095;
-        w->map_size = head + IN_AREA + OUT_AREA + ARENA;
-        void *m = mmap(NULL, w->map_size, PROT_READ | PROT_WRITE,
-                       MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        w->ids = malloc(p->bmax * sizeof *w->ids);
-        if (m == MAP_FAILED || !w->ids) {
-            if (m != MAP_FAILED)
-                munmap(m, w->map_size);
-            w->map_size = 0;
-            pardo__proc_stop(p);
-            return m == MAP_FAILED ? PARDO_ESYS : PARDO_ENOMEM;
-        }
-        w->shm = m;
-        w->in_area = (char *)m + head;
-        w->out_area = w->in_area + IN_AREA;
-        w->arena = w->out_area + OUT_AREA;
-    }
-    /* Fork every worker now, while the parent's memory is what the job
-     * was started with.  Flush stdio first, or an item that calls exit()
-     * would write the parent's buffered output a second time. */
-    fflush(NULL);
-    for (int i = 0; i < p->nworkers; i++)
-        if (spawn(p, &p->w[i]) != PARDO_OK && i == 0) {
-            pardo__proc_stop(p);
-            return PARDO_ESYS;
-        }
     *out = p;
     return PARDO_OK;
 }
@@ -588,8 +647,7 @@ void pardo__proc_stop(struct pardo__proc *p)
         struct worker *w = &p->w[i];
         if (w->pid)
             reap(w);
-        if (w->map_size)
-            munmap(w->shm, w->map_size);
+        slot_unmap(w, 0);
         free(w->ids);
     }
     free(p->fd_worker);

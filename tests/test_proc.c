@@ -258,6 +258,86 @@ static void test_variable_results(void)
     pardo_pool_free(threads);
 }
 
+/* A result larger than a worker's first arena: the worker stops before
+ * that item, and the item runs again in a larger arena. */
+struct block {
+    size_t n;
+    unsigned char *p;
+};
+
+static int make_block(void *arg, const void *in, void *out)
+{
+    (void)arg;
+    long i = *(const long *)in;
+    struct block *b = out;
+    b->n = i % 3 == 1 ? ((size_t)24 << 20) + (size_t)i : (size_t)i + 1;
+    if (i == 4)
+        b->n = (size_t)40 << 20;
+    if (!pardo_result_alloc((void **)&b->p, b->n))
+        return PARDO_ENOMEM;
+    for (size_t k = 0; k < b->n; k += 4096)
+        b->p[k] = (unsigned char)(i + (long)k / 4096);
+    b->p[b->n - 1] = (unsigned char)i;
+    return 0;
+}
+
+static void test_large_results_grow_arena(void)
+{
+    pardo_pool *pool = proc_pool(2, 0, 0, 0);
+    REQUIRE(pool);
+    enum { N = 8 };
+    long in[N];
+    struct block out[N];
+    int status[N];
+    for (long i = 0; i < N; i++)
+        in[i] = i;
+    memset(out, 0, sizeof out);
+    CHECK_EQ_INT(pardo_map(pool, make_block, NULL, in, sizeof *in, out, sizeof *out, N, status), 0);
+    for (long i = 0; i < N; i++) {
+        CHECK_EQ_INT(status[i], 0);
+        REQUIRE(out[i].p);
+        int good = 1;
+        for (size_t k = 0; k + 1 < out[i].n; k += 4096)
+            good &= out[i].p[k] == (unsigned char)(i + (long)k / 4096);
+        CHECK(good);
+        CHECK_EQ_INT(out[i].p[out[i].n - 1], (unsigned char)i);
+        free(out[i].p);
+    }
+    pardo_pool_free(pool);
+}
+
+/* Each item counts the worker processes of its parent. */
+static int count_siblings(void *arg, const void *in, void *out)
+{
+    (void)arg;
+    (void)in;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)getppid(), (int)getppid());
+    FILE *f = fopen(path, "r");
+    long n = 0;
+    int pid;
+    while (f && fscanf(f, "%d", &pid) == 1)
+        n++;
+    if (f)
+        fclose(f);
+    *(long *)out = n;
+    return 0;
+}
+
+/* A pool of 16 worker processes runs 3 items with no more than 3. */
+static void test_no_more_workers_than_items(void)
+{
+    pardo_pool *pool = proc_pool(16, 0, 0, 0);
+    REQUIRE(pool);
+    long in[3] = { 0, 1, 2 }, out[3] = { 0, 0, 0 };
+    CHECK_EQ_INT(pardo_map(pool, count_siblings, NULL, in, sizeof *in, out, sizeof *out, 3, NULL), 0);
+    for (int i = 0; i < 3; i++) {
+        CHECK(out[i] >= 1);
+        CHECK(out[i] <= 3);
+    }
+    pardo_pool_free(pool);
+}
+
 /* An iterator freed early frees the blocks of the results it never
  * returned (LeakSanitizer fails the test program otherwise, in make asan). */
 static void test_untaken_results_freed(void)
@@ -548,11 +628,16 @@ int main(void)
     RUN(test_imap_crashes);
     RUN(test_variable_results);
     RUN(test_untaken_results_freed);
+    RUN(test_no_more_workers_than_items);
     RUN(test_max_items_recycles);
     RUN(test_max_rss_recycles);
     RUN(test_workers_die_with_parent);
     RUN(test_crash_stage);
     RUN(test_thread_timeout);
     RUN(test_cancel_processes);
+    /* Last: under ASan the big results it frees stay resident (the
+     * quarantine), and a worker forked after it would start above
+     * test_max_rss_recycles's limit. */
+    RUN(test_large_results_grow_arena);
     return CHECK_EXIT();
 }
