@@ -50,14 +50,22 @@ struct item_in {
 
 /* A file's word table packed into one block, so that it can come back
  * from a worker process whole: n entries, then the words' bytes, which
- * the entries address by offset. */
+ * the entries address by offset.  The "words" may be n-grams (features.c);
+ * then total counts the n-grams.  With --sample-size (sampled), the first
+ * `samples` entries are heads, one per sample in order, with len 0, count
+ * the sample's n-grams and inner its number of entries; the samples'
+ * entries follow, one sample after the other; total is the file's WORDs
+ * (samples = 0: fewer WORDs than one sample). */
 struct packed_word {
     uint32_t off, len;
     uint64_t count, inner, inner_caps;
 };
 struct packed_words {
     size_t n;
-    uint64_t total;             /* WORDs in the file */
+    uint64_t total;             /* WORDs (n-grams) in the file */
+    uint64_t words;             /* WORDs in the file */
+    size_t samples;
+    int sampled;
     struct packed_word w[];
 };
 
@@ -85,6 +93,7 @@ struct worker {
     uint64_t corpus_files;
     uint64_t *counts;           /* count: one per term */
     struct ebuf rec;            /* the record being formatted */
+    struct feat_scratch *feat;  /* features.c's, made on first use */
 };
 
 struct run;
@@ -95,6 +104,9 @@ struct command_ops {
     int  (*columns)(const struct run *r, const char ***names, size_t *n);
     /* The process stage: measure w->clean's body. */
     int  (*process)(const struct run *r, struct worker *w);
+    /* With pack_words: the file's table into *out (pardo_result_alloc).
+     * NULL: words_pack() of w->words. */
+    int  (*pack)(const struct run *r, struct worker *w, struct packed_words **out);
     /* The output stage for a file read without error: its record(s) into
      * w->rec.  NULL: no record per file. */
     void (*format)(const struct run *r, struct worker *w, const struct item_in *in,
@@ -105,7 +117,9 @@ struct command_ops {
     int  (*setup)(struct run *r);
     /* Each file's result, in input order, in the main thread, instead of
      * writing a record: out is NULL and why the reason when the file
-     * failed.  out->words is the caller's, freed after the call.  0, or an
+     * failed.  out->words is the caller's, freed after the call.  A file
+     * read well that the command rejects (too short for a sample) gets its
+     * reason in r->why: it is then printed and counted as failed.  0, or an
      * error that ends the run (CLI_EFATAL with run_fail, PARDO_ENOMEM). */
     int  (*take)(struct run *r, const struct job *j, const struct item_out *out,
                  const char *why);
@@ -131,6 +145,8 @@ struct run {
     size_t n_first;
     void *state;                /* the command's own, freed by its free hook */
     struct ebuf msg;            /* why the run failed, for CLI_EFATAL */
+    struct ebuf why;            /* a take hook's reason to count a file that was
+                                   read as failed (printed on stderr); "" for none */
 };
 
 /* Keeps the message of a fatal error (printed at the end as "pardo: MSG")
@@ -142,6 +158,24 @@ int run_fail(struct run *r, const char *fmt, ...) __attribute__((format(printf, 
 int words_pack(struct wordtab *t, uint64_t total, struct packed_words **out);
 /* Adds a packed table to t.  0 or PARDO_ENOMEM. */
 int words_unpack_into(struct wordtab *t, const struct packed_words *p);
+
+/* ---- n-gram features and samples (features.c) ---------------------------- */
+
+struct feat_scratch;
+void features_scratch_free(struct feat_scratch *s);    /* NULL is a no-op */
+/* 1 when o asks for plain word counts: words, --ngram 1, no samples. */
+int  features_plain(const struct opts *o);
+/* Keeps the body's WORDs, in order, in w->feat.  0 or PARDO_ENOMEM. */
+int  features_scan(struct worker *w, const char *body, size_t len);
+/* The n-grams of o (--features, --ngram) of the WORDs features_scan()
+ * kept, of the whole file or of each --sample-size sample, packed into *out.
+ * Uses w->words as scratch.  0 or PARDO_ENOMEM. */
+int  features_pack(const struct opts *o, struct worker *w, struct packed_words **out);
+/* The process and pack hooks of the commands that take features
+ * (attribute, words --favorites, cluster): text_analyze() and words_pack()
+ * for plain words, else features_scan() and features_pack(). */
+int  features_process(const struct run *r, struct worker *w);
+int  features_pack_hook(const struct run *r, struct worker *w, struct packed_words **out);
 
 /* ---- over the ranks of an MPI job (mpi_run.c) -------------------------------- */
 
