@@ -230,6 +230,8 @@ void ranks_close(struct ranks *rk, int abort);
 const struct command_ops *command_ops_for(const struct opts *o);
 /* attribute.c's: attribute, or words --favorites. */
 const struct command_ops *attribute_ops(const struct opts *o);
+/* cluster.c's. */
+const struct command_ops *cluster_ops(void);
 /* After the files: the command's finish hook into b, if any (words
  * --corpus: the corpus record).  0, PARDO_ENOMEM or CLI_EFATAL. */
 int command_finish(struct run *r, struct ebuf *b);
