@@ -255,6 +255,36 @@ static int row_cmp(const void *a, const void *b)
     return (x->w > y->w) - (x->w < y->w);
 }
 
+/* Sorts rows[0..n) by w: a radix sort of three 11-bit digits through tmp
+ * (room for n rows), as qsort by row_cmp would but in linear time (a text
+ * of samples or n-grams is added and re-ranked thousands of times). */
+static void sort_rows(struct row *rows, size_t n, struct row *tmp)
+{
+    if (n < 64) {
+        qsort(rows, n, sizeof *rows, row_cmp);
+        return;
+    }
+    size_t count[2048];
+    struct row *from = rows, *to = tmp;
+    for (int shift = 0; shift < 33; shift += 11) {
+        memset(count, 0, sizeof count);
+        for (size_t i = 0; i < n; i++)
+            count[(from[i].w >> shift) & 0x7FF]++;
+        size_t sum = 0;
+        for (size_t d = 0; d < 2048; d++) {
+            size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            to[count[(from[i].w >> shift) & 0x7FF]++] = from[i];
+        struct row *t = from;
+        from = to;
+        to = t;
+    }
+    memcpy(rows, from, n * sizeof *rows);     /* three passes: it ends in tmp */
+}
+
 static int check_entries(const struct word_entry *words, size_t n, uint64_t total)
 {
     uint64_t sum = 0;
@@ -307,7 +337,7 @@ int attrib_corpus_add_part(struct attrib_corpus *c, const char *label,
 
     struct text t = { .label = ATTRIB_NONE, .total = total,
                       .file = same_file ? c->nfiles - 1 : c->nfiles };
-    struct row *rows = alloc_n(n, sizeof *rows);
+    struct row *rows = alloc_n2(n, 2, sizeof *rows);     /* and the sort's room */
     if (!rows)
         return PARDO_ENOMEM;
     size_t m = 0;
@@ -324,7 +354,7 @@ int attrib_corpus_add_part(struct attrib_corpus *c, const char *label,
         rows[m].inner_caps = words[i].inner_caps;
         m++;
     }
-    qsort(rows, m, sizeof *rows, row_cmp);
+    sort_rows(rows, m, rows + n);
     size_t k = 0;                   /* merge a word given twice */
     for (size_t i = 0; i < m; i++) {
         if (k && rows[k - 1].w == rows[i].w) {
@@ -446,7 +476,7 @@ int attrib_corpus_freeze(struct attrib_corpus *c)
     struct wkey *k = alloc_n(V, sizeof *k);
     uint32_t *rank_of = alloc_n(V, sizeof *rank_of);
     size_t *df_id = zalloc_n(V, sizeof *df_id);
-    struct row *rows = alloc_n(maxn, sizeof *rows);
+    struct row *rows = alloc_n2(maxn, 2, sizeof *rows);     /* and the sort's room */
     uint32_t *word = alloc_n(V, sizeof *word);
     uint64_t *total = alloc_n(V, sizeof *total);
     size_t *df = alloc_n(V, sizeof *df);
@@ -503,7 +533,7 @@ int attrib_corpus_freeze(struct attrib_corpus *c)
             rows[j] = (struct row){ rank_of[t->e[j].w], t->e[j].count,
                                     t->caps ? t->caps[j].inner : 0,
                                     t->caps ? t->caps[j].inner_caps : 0 };
-        qsort(rows, t->n, sizeof *rows, row_cmp);
+        sort_rows(rows, t->n, rows + t->n);
         for (size_t j = 0; j < t->n; j++) {
             t->e[j] = (struct entry){ rows[j].w, rows[j].count };
             if (t->caps)
@@ -958,17 +988,33 @@ int attrib_model_profile(const struct attrib_model *m, size_t label, double *z)
     return 0;
 }
 
+/* The sums below run in four lanes, feature f in lane f % 4, added up as
+ * (l0 + l1) + (l2 + l3): four chains of additions instead of one, in an
+ * order fixed by the features alone, so the bits never depend on a thread
+ * or on -j (the T x T matrix of cluster is most of its time). */
+#define LANES(out, f, expr)                                                     \
+    do {                                                                        \
+        double l_[4] = { 0, 0, 0, 0 };                                          \
+        size_t f;                                                               \
+        for (size_t q_ = 0; q_ + 4 <= nf; q_ += 4)                              \
+            for (size_t k_ = 0; k_ < 4; k_++) {                                 \
+                f = q_ + k_;                                                    \
+                l_[k_] += (expr);                                               \
+            }                                                                   \
+        for (f = nf & ~(size_t)3; f < nf; f++)                                  \
+            l_[0] += (expr);                                                    \
+        (out) = (l_[0] + l_[1]) + (l_[2] + l_[3]);                              \
+    } while (0)
+
 double attrib_distance(enum attrib_delta d, const double *a, const double *b, size_t nf)
 {
     double sum = 0;
     switch (d) {
     case ATTRIB_COSINE: {
-        double dot = 0, na = 0, nb = 0;
-        for (size_t f = 0; f < nf; f++) {
-            dot += a[f] * b[f];
-            na += a[f] * a[f];
-            nb += b[f] * b[f];
-        }
+        double dot, na, nb;
+        LANES(dot, f, a[f] * b[f]);
+        LANES(na, f, a[f] * a[f]);
+        LANES(nb, f, b[f] * b[f]);
         if (na == 0 || nb == 0)
             return 1;
         /* sqrt(x * x) == x exactly, so a vector is at distance 0 from itself. */
@@ -977,25 +1023,20 @@ double attrib_distance(enum attrib_delta d, const double *a, const double *b, si
         return 1 - (cs > 1 ? 1 : cs < -1 ? -1 : cs);
     }
     case ATTRIB_EDER:
-        for (size_t f = 0; f < nf; f++)
-            sum += fabs(a[f] - b[f]) * (double)(nf - f + 1) / (double)nf;
+        LANES(sum, f, fabs(a[f] - b[f]) * (double)(nf - f + 1) / (double)nf);
         return sum;
     case ATTRIB_ARGAMON:
-        for (size_t f = 0; f < nf; f++)
-            sum += (a[f] - b[f]) * (a[f] - b[f]);
+        LANES(sum, f, (a[f] - b[f]) * (a[f] - b[f]));
         return nf ? sqrt(sum) / (double)nf : 0;
     case ATTRIB_MINMAX: {
-        double lo = 0, hi = 0;
-        for (size_t f = 0; f < nf; f++) {
-            lo += a[f] < b[f] ? a[f] : b[f];
-            hi += a[f] < b[f] ? b[f] : a[f];
-        }
+        double lo, hi;
+        LANES(lo, f, a[f] < b[f] ? a[f] : b[f]);
+        LANES(hi, f, a[f] < b[f] ? b[f] : a[f]);
         return hi > 0 ? 1 - lo / hi : 0;
     }
     case ATTRIB_BURROWS:
     default:
-        for (size_t f = 0; f < nf; f++)
-            sum += fabs(a[f] - b[f]);
+        LANES(sum, f, fabs(a[f] - b[f]));
         return nf ? sum / (double)nf : 0;
     }
 }

@@ -142,10 +142,11 @@ static int count_grams(struct feat_scratch *s, struct wordtab *t, const struct o
     return text__wordtab_sync(t);
 }
 
-/* Appends t's entries (sorted) to the pack scratch.  *n gets their number. */
+/* Appends t's entries to the pack scratch, in the order they were first
+ * met (the corpus ranks them itself).  *n gets their number. */
 static int append_table(struct feat_scratch *s, struct wordtab *t, size_t *n)
 {
-    const struct word_entry *e = wordtab_sorted(t, n);
+    const struct word_entry *e = wordtab_entries(t, n);
     if (*n != wordtab_size(t))
         return PARDO_ENOMEM;
     if (text_buf_reserve(&s->pack, s->pack.len + *n * sizeof(struct packed_word)))

@@ -14,11 +14,29 @@
 #include "pardo.h"
 #include "../cli/run.h"
 
-/* Renders n packed entries e of block p. */
-static void render(const struct packed_words *p, const struct packed_word *e, size_t n,
+static const char *sort_base;   /* the block being rendered */
+
+static int by_count_then_bytes(const void *a, const void *b)
+{
+    const struct packed_word *x = a, *y = b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    int r = memcmp(sort_base + x->off, sort_base + y->off, x->len < y->len ? x->len : y->len);
+    return r ? r : (x->len > y->len) - (x->len < y->len);
+}
+
+/* Renders n packed entries e of block p, sorted (a sample's come in the
+ * order they were met). */
+static void render(const struct packed_words *p, const struct packed_word *e_, size_t n,
                    char *buf, size_t size)
 {
     size_t k = 0;
+    struct packed_word e[256];
+    if (n > 256)
+        n = 256;
+    memcpy(e, e_, n * sizeof *e);
+    sort_base = (const char *)p;
+    qsort(e, n, sizeof *e, by_count_then_bytes);
     buf[0] = '\0';
     for (size_t i = 0; i < n && k < size; i++) {
         char g[64];
