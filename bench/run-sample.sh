@@ -8,7 +8,8 @@
 # this script splits that into one file per book, sample/kjv/NN_Book.txt
 # (NN keeps the canonical order, the reference is dropped), then runs
 # pardo count, stats and words over the 66 files and shows the summary
-# lines.  sample/ is git-ignored; the outputs go beside the books.
+# lines, and pardo cluster's tree of the five books of Moses and the four
+# Gospels (character 3-grams, cosine Delta).  sample/ is git-ignored; the outputs go beside the books.
 #
 # Usage: bench/run-sample.sh [PATH-TO-PARDO]   (default build/pardo)
 set -eu
@@ -62,4 +63,10 @@ echo "== pardo words --corpus"
 tail -n 1 "$sample/words.jsonl"
 
 echo
-echo "outputs: $sample/count.csv $sample/stats.jsonl $sample/words.jsonl"
+echo "== pardo cluster: the books of Moses and the Gospels (Newick, ward)"
+"$pardo" cluster --features chars --ngram 3 --mfw 500 --delta cosine -o "$sample/tree.nwk" \
+    "$books"/0[1-5]_*.txt "$books"/4[0-3]_*.txt
+cat "$sample/tree.nwk"
+
+echo
+echo "outputs: $sample/count.csv $sample/stats.jsonl $sample/words.jsonl $sample/tree.nwk"

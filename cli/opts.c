@@ -104,7 +104,8 @@ static const struct opt_def options[] = {
       F(ngram), 1, 8,
       "Length of an n-gram feature, 1 to 8 (default 1)", NULL },
     { 0, "mfw", "N", STYLO_CMDS, set_mfw, F(mfw), 1, 1000000,
-      "Use the N most frequent features of the known texts (default 100)",
+      "Use the N most frequent features (default 100)",
+      "Counted over the known texts (attribute) or all the texts (cluster). "
       "Ties at the N-th feature are broken by the bytes of the feature. A feature "
       "whose rate is the same in every known text is then dropped, not replaced. "
       "With --loo, N may be a list (100,500) or an inclusive range "
@@ -126,8 +127,9 @@ static const struct opt_def options[] = {
       "whose only text is taken out is not a candidate for it. The folds run "
       "on -j threads; the output is the same for every -j." },
     { 0, "culling", "PERCENT", STYLO_CMDS, set_percent, F(culling), 0, 0,
-      "Only words used by at least PERCENT% of the known texts (default 0)",
-      "stylo's culling: applied before the --mfw words are chosen. Off by default, "
+      "Only features used by at least PERCENT% of the texts (default 0)",
+      "stylo's culling, over the known texts (attribute) or all the texts (cluster): "
+      "applied before the --mfw features are chosen. Off by default, "
       "as in the spec's method; see doc/accuracy.md for what it changes." },
     { 0, "no-pronouns", NULL, STYLO_CMDS, set_flag, F(no_pronouns), 0, 0,
       "Never use English personal pronouns as words to compare",
