@@ -24,13 +24,25 @@
 
 #include "run.h"
 
+/* A character n-gram of at most 8 bytes (most of them: 3 or 4 code points
+ * of a Latin script) is counted in a table of its own, 16 bytes a slot, with
+ * its bytes, zero-padded, as the key (no gram holds a zero byte): the word
+ * table's 32-byte cells for 20,000 grams outgrow the L2 cache, and a
+ * lookup that misses it is most of a character n-gram run. */
+struct slot {
+    uint64_t key;
+    uint64_t count;
+};
+
 struct feat_scratch {
     struct text_buf words;      /* WORD, ' ', WORD, ' ', ... (a space after each) */
     size_t *off;                /* off[k]: WORD k's start; off[n] = words.len */
     size_t n, cap;
     struct text_buf tb;         /* text__scan_batch's */
     struct text_buf gram;       /* one n-gram, then 16 zero bytes */
-    size_t *cps;                /* ring of code point starts (chars) */
+    size_t cps[16];             /* ring of code point starts (chars) */
+    struct slot *slots;         /* short grams: open addressing, key 0 empty */
+    size_t mask, used;          /* slots - 1; slots in use */
     struct text_buf pack;       /* packed entries while samples are counted */
     struct text_buf bytes;      /*   and their words' bytes */
 };
@@ -45,7 +57,7 @@ void features_scratch_free(struct feat_scratch *s)
     text_buf_free(&s->pack);
     text_buf_free(&s->bytes);
     free(s->off);
-    free(s->cps);
+    free(s->slots);
     free(s);
 }
 
@@ -64,7 +76,7 @@ static int push_word(struct feat_scratch *s, const char *w, size_t len)
         s->off = off;
         s->cap = cap;
     }
-    if (text_buf_reserve(&s->words, s->words.len + len + 1))
+    if (text_buf_reserve(&s->words, s->words.len + len + 1 + 8))   /* 8: see short_key */
         return PARDO_ENOMEM;
     s->off[s->n++] = s->words.len;
     memcpy(s->words.data + s->words.len, w, len);
@@ -108,6 +120,75 @@ static int bump(struct feat_scratch *s, struct wordtab *t, const char *p, size_t
     return text__wordtab_bump(t, s->gram.data, len, 0, 0);
 }
 
+static int slots_grow(struct feat_scratch *s)
+{
+    size_t n = s->slots ? 2 * (s->mask + 1) : 1 << 14;
+    struct slot *old = s->slots, *nw = calloc(n, sizeof *nw);
+    if (!nw)
+        return PARDO_ENOMEM;
+    size_t omask = s->mask;
+    s->slots = nw;
+    s->mask = n - 1;
+    for (size_t i = 0; old && i <= omask; i++) {
+        if (!old[i].key)
+            continue;
+        size_t h = (size_t)((old[i].key * 0x9E3779B97F4A7C15ull) >> 20) & s->mask;
+        while (nw[h].key)
+            h = (h + 1) & s->mask;
+        nw[h] = old[i];
+    }
+    free(old);
+    return 0;
+}
+
+/* The bytes p[0..len) (1 to 8; p has 8 readable bytes) as a key: the 8
+ * bytes at p with those past len zeroed, by a mask of len 0xFF bytes. */
+static inline uint64_t short_key(const char *p, size_t len)
+{
+    static const unsigned char keep[9][8] = {
+        { 0 }, { 255 }, { 255, 255 }, { 255, 255, 255 }, { 255, 255, 255, 255 },
+        { 255, 255, 255, 255, 255 }, { 255, 255, 255, 255, 255, 255 },
+        { 255, 255, 255, 255, 255, 255, 255 }, { 255, 255, 255, 255, 255, 255, 255, 255 },
+    };
+    uint64_t k, m;
+    memcpy(&k, p, 8);
+    memcpy(&m, keep[len], 8);
+    return k & m;
+}
+
+static int count_short(struct feat_scratch *s, uint64_t key)
+{
+    if (2 * (s->used + 1) > s->mask + 1 && slots_grow(s))
+        return PARDO_ENOMEM;
+    size_t h = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 20) & s->mask;
+    while (s->slots[h].key && s->slots[h].key != key)
+        h = (h + 1) & s->mask;
+    if (!s->slots[h].key) {
+        s->slots[h].key = key;
+        s->used++;
+    }
+    s->slots[h].count++;
+    return 0;
+}
+
+/* Moves the short grams' counts into t and empties their table. */
+static int flush_short(struct feat_scratch *s, struct wordtab *t)
+{
+    for (size_t i = 0; s->used && i <= s->mask; i++) {
+        if (!s->slots[i].key)
+            continue;
+        char w[9];
+        memcpy(w, &s->slots[i].key, 8);
+        w[8] = '\0';
+        struct word_entry e = { w, (uint32_t)strlen(w), s->slots[i].count, 0, 0 };
+        s->slots[i] = (struct slot){ 0, 0 };
+        if (wordtab_add(t, &e))
+            return PARDO_ENOMEM;
+    }
+    s->used = 0;
+    return 0;
+}
+
 /* The n-grams of WORDs [a, b) into t (cleared first); *total gets their
  * number.  0 or PARDO_ENOMEM. */
 static int count_grams(struct feat_scratch *s, struct wordtab *t, const struct opts *o,
@@ -123,23 +204,25 @@ static int count_grams(struct feat_scratch *s, struct wordtab *t, const struct o
                 return PARDO_ENOMEM;
         return text__wordtab_sync(t);
     }
-    if (!s->cps && !(s->cps = malloc(9 * sizeof *s->cps)))
-        return PARDO_ENOMEM;
-    /* S is d[off[a], off[b] - 1); a ring of the last N + 1 code point starts */
+    /* S is d[off[a], off[b] - 1); a ring of the last code point starts */
     size_t start = s->off[a], end = b > a ? s->off[b] - 1 : start, seen = 0;
     for (size_t p = start; p <= end; p++) {
         if (p < end && ((unsigned char)d[p] & 0xC0) == 0x80)
             continue;                   /* inside a code point */
-        s->cps[seen % (N + 1)] = p;     /* p == end: the end of S */
+        s->cps[seen & 15] = p;          /* p == end: the end of S */
         if (seen >= N) {
-            size_t from = s->cps[(seen - N) % (N + 1)];
-            if (bump(s, t, d + from, p - from))
+            size_t from = s->cps[(seen - N) & 15], len = p - from;
+            int rc = len <= 8 ? count_short(s, short_key(d + from, len))
+                              : bump(s, t, d + from, len);
+            if (rc)
                 return PARDO_ENOMEM;
             ++*total;
         }
         seen++;
     }
-    return text__wordtab_sync(t);
+    if (text__wordtab_sync(t) || flush_short(s, t))
+        return PARDO_ENOMEM;
+    return 0;
 }
 
 /* Appends t's entries to the pack scratch, in the order they were first
