@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The tables of doc/accuracy.md's grids: each from one pardo command.
 
-    bench/accuracy.py PARDO GRID_JSONL...
+    bench/accuracy.py GRID_JSONL...
 
 Reads the summary records of `pardo attribute --loo` grids (one file per
 command, as written by the command) and prints one markdown table per file:
