@@ -278,10 +278,12 @@ static int pack_samples(struct feat_scratch *s, struct wordtab *t, const struct 
     p->words = s->n;
     p->samples = k;
     p->sampled = 1;
-    memcpy(p->w, s->pack.data, s->pack.len);
+    if (s->pack.len)                    /* none: a file shorter than one sample */
+        memcpy(p->w, s->pack.data, s->pack.len);
     for (size_t i = k; i < n; i++)
         p->w[i].off += (uint32_t)head;
-    memcpy((char *)p + head, s->bytes.data, s->bytes.len);
+    if (s->bytes.len)
+        memcpy((char *)p + head, s->bytes.data, s->bytes.len);
     return 0;
 }
 
