@@ -296,6 +296,7 @@ const struct command_ops *command_ops_for(const struct opts *o)
     case CMD_STATS:     return &stats_ops;
     case CMD_WORDS:     return o->favorites ? attribute_ops(o) : &words_ops;
     case CMD_ATTRIBUTE: return attribute_ops(o);
+    case CMD_CLUSTER:   return cluster_ops();
     case CMD_REPORT:    return report_ops(o);
     default:            return NULL;
     }

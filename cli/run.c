@@ -101,6 +101,7 @@ static void worker_free(struct worker *w)
     wordtab_free(w->corpus);
     free(w->counts);
     ebuf_free(&w->rec);
+    features_scratch_free(w->feat);
     free(w);
 }
 
@@ -239,7 +240,8 @@ static int stage_process(void *arg, const void *in, void *out_)
         return 0;
     int rc = r->cmd->process(r, this_worker);
     if (rc == 0 && r->pack_words)
-        rc = words_pack(this_worker->words, this_worker->st.words, &out->words);
+        rc = r->cmd->pack ? r->cmd->pack(r, this_worker, &out->words)
+                          : words_pack(this_worker->words, this_worker->st.words, &out->words);
     return rc;
 }
 
@@ -283,6 +285,9 @@ int words_pack(struct wordtab *t, uint64_t total, struct packed_words **out)
         return PARDO_ENOMEM;
     p->n = n;
     p->total = total;
+    p->words = total;
+    p->samples = 0;
+    p->sampled = 0;
     char *text = (char *)p + head;
     size_t off = 0;
     for (size_t i = 0; i < n; i++) {
@@ -552,6 +557,7 @@ static void teardown(struct engine *e)
     if (r->cmd && r->cmd->free)
         r->cmd->free(r);
     ebuf_free(&r->msg);
+    ebuf_free(&r->why);
     text_terms_free(r->terms);
     wordtab_free(r->corpus);
     free(r->cols);
@@ -613,9 +619,14 @@ static int take_one(struct engine *e, struct job *j, struct item_out *out, int s
     else if (out->err)
         why = where(e, out->err, buf, sizeof buf);
     if (r->cmd->take) {
+        r->why.len = 0;
         rc = r->cmd->take(r, j, why ? NULL : out, why);
         if (rc)
             return rc;
+        if (r->why.oom)
+            return PARDO_ENOMEM;
+        if (!why && r->why.len)
+            why = r->why.data;
         if (why) {
             progress_clear(&e->prog);
             fprintf(stderr, "pardo: %s: %s\n", j->path.data, why);
