@@ -137,7 +137,7 @@ static const struct opt_def options[] = {
       "Never use English personal pronouns as words to compare",
       "The 31 words of stylo's English list (he, her, i, me, my, she, they, "
       "thou, you, ...; not it or its). Off by default." },
-    { 0, "sample-size", "N", STYLO_CMDS, set_int, F(sample_size), 1, 100000000,
+    { 0, "sample-size", "N", STYLO_CMDS | BIT(CMD_WORDS), set_int, F(sample_size), 1, 100000000,
       "Cut each file into samples of N WORDs, each a text",
       "From the file's start; the remainder (fewer than N WORDs) is dropped. "
       "Sample k of PATH is named PATH#k (k = 1, 2, ...) and keeps the file's "
@@ -145,7 +145,8 @@ static const struct opt_def options[] = {
       "sample (W words)\" and the run goes on (exit status 1); for a known text "
       "the message goes to stderr. Under --loo a whole file is held out at once, "
       "and the accuracy counts samples. With --features chars a sample's string "
-      "is made of its WORDs." },
+      "is made of its WORDs. For words --favorites (and report's favourite "
+      "words) a label's texts are its samples." },
     { 0, "linkage", "METHOD", BIT(CMD_CLUSTER) | BIT(CMD_REPORT), set_linkage, F(linkage), 0, 0,
       "Tree: ward (default), average, complete or single",
       "As R's hclust with ward.D2, average, complete and single." },
@@ -825,8 +826,10 @@ static int check_known(const struct parse *p)
         return CLI_EUSAGE;
     }
     if (o->cmd == CMD_WORDS && !o->favorites
-        && (p->seen[find_long("features", 8) - options] || p->seen[find_long("ngram", 5) - options])) {
-        fprintf(stderr, "pardo: --features and --ngram go with words --favorites K\n");
+        && (p->seen[find_long("features", 8) - options] || p->seen[find_long("ngram", 5) - options]
+            || o->sample_size)) {
+        fprintf(stderr, "pardo: --features, --ngram and --sample-size go with words "
+                "--favorites K\n");
         return CLI_EUSAGE;
     }
     if (o->cmd == CMD_WORDS && o->favorites) {

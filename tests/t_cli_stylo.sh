@@ -84,6 +84,10 @@ for f in "--features chars --ngram 3" "--ngram 2" "--features chars --ngram 1 --
 done
 run words --favorites 3 --known $L --features chars --ngram 4 -q
 check "words --favorites with character 4-grams" has "$(sed -n 1p <<<"$OUT")" '{"label":"ann","texts":3,"words":[["'
+# 20-WORD samples are the texts of a label (ann: 3 + 3 + 3), as in pardo report
+run words --favorites 3 --known $L --sample-size 20 -q
+check "words --favorites --sample-size: a label's texts are its samples" \
+    has "$(sed -n 1p <<<"$OUT")" '{"label":"ann","texts":9,"words":[["'
 
 # ---- samples ----------------------------------------------------------------------------
 
@@ -137,3 +141,5 @@ run attribute --known $L -q --delta nope sub/unknown
 check "the distances are named" has "$ERR" "burrows, argamon, eder, cosine or minmax"
 run words --top 3 --ngram 2 sub/unknown
 check_rc "usage error: --ngram for words without --favorites" 2
+run words --top 3 --sample-size 20 sub/unknown
+check_rc "usage error: --sample-size for words without --favorites" 2
