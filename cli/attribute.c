@@ -23,6 +23,11 @@
  * crash); attrib_loo_text() is exact and thread-safe, so the records are the
  * same bits for every -j.
  *
+ * pardo report (report.c) runs these hooks inside its own and then asks
+ * for the records through attribute_report_*(): its leave-one-out grid is
+ * the grid of --loo (one run of the folds, write_grid), with the records of
+ * its --mfw and --delta cell taken from the same folds.
+ *
  * Ownership: everything here hangs from struct attr (run->state), freed by
  * the free hook at the end of every run, finished or not.
  */

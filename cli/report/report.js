@@ -28,6 +28,12 @@
     (kids || []).forEach(function (c) { e.appendChild(c); });
     return e;
   }
+  /* What a feature is, in the plural: words, word 2-grams, character 3-grams. */
+  function featureName() {
+    if (meta.features === 'chars') return 'character ' + meta.ngram + '-grams';
+    return meta.ngram > 1 ? 'word ' + meta.ngram + '-grams' : 'words';
+  }
+
   function base(path) {
     var i = path.lastIndexOf('/');
     return i < 0 ? path : path.slice(i + 1);
@@ -263,7 +269,7 @@
       data: { values: grid },
       mark: { type: 'line', point: true },
       encoding: {
-        x: { field: 'mfw', type: 'quantitative', scale: { type: 'log', nice: false, padding: 12 }, title: 'most frequent words (MFW)',
+        x: { field: 'mfw', type: 'quantitative', scale: { type: 'log', nice: false, padding: 12 }, title: 'most frequent ' + featureName() + ' (MFW)',
              axis: { values: grid.map(function (g) { return g.mfw; }) } },
         y: { field: 'accuracy', type: 'quantitative', scale: { domain: [0, 1] }, title: 'accuracy' },
         color: { field: 'delta', type: 'nominal', title: 'delta' },
@@ -419,7 +425,10 @@
                                     label: n.name === null ? '' : (labelOf[n.name] || '') });
     });
     var h = Math.max(80, leaves.length * 14), w = 520, labelSpace = 200;
-    s.appendChild(el('p', { text: leaves.length + ' texts, ' + meta.delta + ' distance.' }));
+    s.appendChild(el('p', { text: leaves.length + ' texts' +
+      (meta.sample_size ? ' (samples of ' + meta.sample_size + ' words)' : '') + ', the ' + meta.mfw +
+      ' most frequent ' + featureName() + ', ' + meta.delta + ' distance, ' + meta.linkage +
+      ' linkage (pardo cluster).' }));
     var box = el('div', { class: 'charts' });
     s.appendChild(box);
     chart(box, 'dendrogram', {
@@ -429,7 +438,8 @@
       data: [
         { name: 'tree', values: labelled, transform: [
           { type: 'stratify', key: 'id', parentKey: 'parent' },
-          { type: 'tree', method: 'cluster', size: [{ signal: 'height' }, { signal: 'width' }],
+          { type: 'tree', method: 'cluster', separation: false,
+            size: [{ signal: 'height' }, { signal: 'width' }],
             as: ['y', 'tx', 'depth', 'children'] },
           { type: 'formula', expr: '(1 - datum.hfrac) * tw', as: 'x' }
         ] },
@@ -464,13 +474,16 @@
       r.distances.forEach(function (d, j) { cells.push({ row: r.path, col: index[j], distance: d }); });
     });
     var side = Math.max(120, Math.min(560, leaves.length * 14));
+    var named = leaves.length <= 60;    /* beyond, the names overlap: the tooltips name the cells */
     chart(box, 'distance-matrix', vl({
       width: side, height: side,
       data: { values: cells },
       mark: 'rect',
       encoding: {
-        x: { field: 'col', type: 'nominal', sort: leaves, title: null, axis: { labelExpr: BASE, labelAngle: -60 } },
-        y: { field: 'row', type: 'nominal', sort: leaves, title: null, axis: { labelExpr: BASE } },
+        x: { field: 'col', type: 'nominal', sort: leaves, title: named ? null : 'texts, in the order of the tree',
+             axis: { labelExpr: BASE, labelAngle: -60, labels: named, ticks: named } },
+        y: { field: 'row', type: 'nominal', sort: leaves, title: named ? null : 'texts, in the order of the tree',
+             axis: { labelExpr: BASE, labels: named, ticks: named } },
         color: { field: 'distance', type: 'quantitative', scale: { scheme: 'viridis', reverse: true } },
         tooltip: [{ field: 'row' }, { field: 'col' }, { field: 'distance' }]
       }
