@@ -55,10 +55,24 @@ same_tree() {
     fi
 }
 
+# page_text NAME: the rendered page without its <script> elements (the
+# page's own script holds every sentence it could say).
+page_text() {
+    python3 -c 'import re, sys
+print(re.sub(r"<script\b.*?</script>", "", open(sys.argv[1]).read(), flags=re.S))' \
+        "$SHOTS/$1.dom.html"
+}
+
 # has_text NAME WHAT TEXT: the rendered page says TEXT.
 has_text() {
-    if grep -qF -- "$3" "$SHOTS/$1.dom.html"; then ok "$1: $2"
+    if page_text "$1" | grep -qF -- "$3"; then ok "$1: $2"
     else notok "$1: $2" "expected the page to say: $3"; fi
+}
+
+# lacks_text NAME WHAT TEXT: the rendered page does not say TEXT.
+lacks_text() {
+    if page_text "$1" | grep -qF -- "$3"; then notok "$1: $2" "expected the page not to say: $3"
+    else ok "$1: $2"; fi
 }
 
 # ---- labels and unknown texts --------------------------------------------------
@@ -102,6 +116,7 @@ check "labels: cells, MFW ascending then burrows, argamon, eder, cosine, minmax"
     "$(grep -o '"mfw":[0-9]*,"delta":"[a-z]*"' "$SHOTS/labels.data/pardo-grid" | head -n 6 | paste -sd' ')" \
     '"mfw":50,"delta":"burrows" "mfw":50,"delta":"argamon" "mfw":50,"delta":"eder" "mfw":50,"delta":"cosine" "mfw":50,"delta":"minmax" "mfw":100,"delta":"burrows"'
 has_text labels "a text without words is named" "no_words.txt: no words, not attributed"
+lacks_text labels "nothing is left out" "Left out:"
 
 # --mfw and --delta shape the confusion matrix and the unknowns; -j and
 # --isolate change no byte.
@@ -156,6 +171,7 @@ same_records nolabels pardo-matrix cluster -q --matrix sub/known sub/unknown
 same_tree nolabels cluster -q sub/known sub/unknown
 has_text nolabels "favourite words are left out" "Left out: favourite words are per label"
 has_text nolabels "attribution is left out" "Left out: attribution needs known texts"
+lacks_text nolabels "the clustering is not left out" "Left out: clustering"
 check "no labels: the name with </script> stays inside its record" \
     grep -qF '"path":"sub/unknown/odd \u003c/script> name.txt"' nolabels.html
 
