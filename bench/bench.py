@@ -6,7 +6,7 @@ times and reports the median wall time of each: the two cores are shared,
 and the same run can take twice as long a minute later, so only ratios of
 runs made side by side mean much.
 
-    bench.py BUILD_DIR [SECTION...]     sections: lib count stats lexdiv isolate mpi rss report
+    bench.py BUILD_DIR [SECTION...]     sections: lib count stats lexdiv isolate mpi rss stylo report
 """
 import glob
 import os
@@ -33,8 +33,11 @@ def corpus_mb():
 
 def run(cmd, env=None):
     t = time.perf_counter()
-    subprocess.run(cmd, shell=isinstance(cmd, str), check=True, env=env,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # status 1: some file failed on purpose (a book shorter than one sample)
+    rc = subprocess.run(cmd, shell=isinstance(cmd, str), env=env,
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+    if rc not in (0, 1):
+        raise subprocess.CalledProcessError(rc, cmd)
     return time.perf_counter() - t
 
 
@@ -220,10 +223,15 @@ def section_report(pardo):
         ("pardo attribute --loo --known LABELS.tsv", [pardo, "attribute", "-q", "--loo", "--known", labels]),
         ("pardo report --known LABELS.tsv UNKNOWN...",
          [pardo, "report", "-q", "--known", labels, "-o", out] + unknown),
+        # what the report computes beyond one cell: its grid, in one read
+        ("attribute --loo, the report's grid (25 cells)",
+         [pardo, "attribute", "-q", "--loo", "--known", labels, "--mfw", "50,100,200,500,1000",
+          "--delta", "burrows,argamon,eder,cosine,minmax"]),
     ]
     med = compare(cmds)
     show(f"== report: {len(known)} labelled books, {len(unknown)} unknown ==", med)
     print(f"  report / attribute --loo: {med[cmds[1][0]] / med[cmds[0][0]]:.2f}; "
+          f"the grid alone / attribute --loo: {med[cmds[2][0]] / med[cmds[0][0]]:.2f}; "
           f"the page: {os.path.getsize(out) / 1e6:.2f} MB (goal < 3)")
 
 
@@ -292,9 +300,51 @@ def section_rss(pardo):
           f"{64 + (sizes[-1] + sizes[-2]) / 1e6:.1f} MB")
 
 
+def peak_rss_mb(cmd):
+    """The peak RSS of a pardo command, from its own --debug-rss report."""
+    err = subprocess.run(cmd + ["--debug-rss"], capture_output=True, text=True).stderr
+    for word in " ".join(l for l in err.splitlines() if "max_rss_kb" in l).split():
+        if word.startswith("max_rss_kb="):
+            return int(word.split("=")[1]) / 1024
+    return float("nan")
+
+
+def section_stylo(pardo):
+    labels = os.path.join(CORPUS, "LABELS.tsv")
+    loo = [pardo, "attribute", "--loo", "--known", labels, "-q", "-j", "2"]
+    same = ["--mfw", "500", "--delta", "cosine"]
+    cmds = [
+        ("attribute --loo, words", loo + same),
+        ("attribute --loo, chars --ngram 3", loo + same + ["--features", "chars", "--ngram", "3"]),
+        ("attribute --loo (one cell: mfw 100, burrows)", loo),
+        ("attribute --loo, grid of 100 cells", loo + ["--mfw", "100:2000:100", "--delta",
+                                                      "burrows,argamon,eder,cosine,minmax"]),
+    ]
+    med = compare(cmds)
+    show("== stylometry: n-grams and grids over the 124 labelled books ==", med)
+    w, c, one, grid = (med[x[0]] for x in cmds)
+    print(f"  chars 3-grams / words: {c / w:.2f} (goal <= 3)")
+    print(f"  peak RSS, chars 3-grams --loo: {peak_rss_mb(cmds[1][1]):.0f} MB (goal < 256); "
+          f"words: {peak_rss_mb(cmds[0][1]):.0f} MB")
+    print(f"  grid of 100 cells / one cell: {grid / one:.2f} (goal < 3)")
+    fs = files()
+    cmds = [
+        ("words --corpus-only (reading and counting alone)",
+         [pardo, "words", "--corpus-only", "-q", "-j", "2"] + fs),
+        ("cluster --matrix, 1006 samples of 13000 words, mfw 1000",
+         [pardo, "cluster", "--matrix", "--mfw", "1000", "--sample-size", "13000", "-q", "-j", "2"] + fs),
+        ("cluster (ward tree), the same 1006 samples",
+         [pardo, "cluster", "--mfw", "1000", "--sample-size", "13000", "-q", "-j", "2"] + fs),
+    ]
+    med = compare(cmds)
+    show("== cluster: 1,000 texts at mfw 1,000 on 2 cores ==", med)
+    print(f"  the matrix, whole command: {med[cmds[1][0]]:.2f} s (goal < 2 s); beyond reading "
+          f"and counting: {med[cmds[1][0]] - med[cmds[0][0]]:.2f} s")
+
+
 def main():
     build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
-    wanted = sys.argv[2:] or ["lib", "count", "stats", "lexdiv", "isolate", "mpi", "rss", "report"]
+    wanted = sys.argv[2:] or ["lib", "count", "stats", "lexdiv", "isolate", "mpi", "rss", "stylo", "report"]
     pardo = os.path.join(build, "pardo")
     print(f"machine: {os.cpu_count()} CPUs; {subprocess.run(['uname', '-srm'], capture_output=True, text=True).stdout.strip()}")
     for name in wanted:

@@ -8,9 +8,10 @@
 # this script splits that into one file per book, sample/kjv/NN_Book.txt
 # (NN keeps the canonical order, the reference is dropped), then runs
 # pardo count, stats and words over the 66 files and shows the summary
-# lines, and last writes sample/report.html (pardo report, the books by
-# their traditional authors).  sample/ is git-ignored; the outputs go
-# beside the books.
+# lines, pardo cluster's tree of the five books of Moses and the four
+# Gospels (character 3-grams, cosine Delta), and last writes
+# sample/report.html (pardo report, the books by their traditional
+# authors).  sample/ is git-ignored; the outputs go beside the books.
 #
 # Usage: bench/run-sample.sh [PATH-TO-PARDO]   (default build/pardo)
 set -eu
@@ -105,9 +106,15 @@ awk 'BEGIN { printf "path\tlabel\n" }
 EOF
 
 echo
+echo "== pardo cluster: the books of Moses and the Gospels (Newick, ward)"
+"$pardo" cluster --features chars --ngram 3 --mfw 500 --delta cosine -o "$sample/tree.nwk" \
+    "$books"/0[1-5]_*.txt "$books"/4[0-3]_*.txt
+cat "$sample/tree.nwk"
+
+echo
 echo "== pardo report --known $authors $books"
 "$pardo" report -q --known "$authors" -o "$sample/report.html" "$books"
 
 echo
-echo "outputs: $sample/count.csv $sample/stats.jsonl $sample/words.jsonl"
+echo "outputs: $sample/count.csv $sample/stats.jsonl $sample/words.jsonl $sample/tree.nwk"
 echo "report:  $sample/report.html (open it in a browser)"

@@ -69,10 +69,11 @@ struct entry_caps {         /* parallel to struct entry */
 struct text {
     char   *label_str;      /* owned; NULL for an unknown text */
     size_t  label;          /* label number once frozen, else ATTRIB_NONE */
+    size_t  file;           /* its file (several texts: samples) */
     uint64_t total;         /* N */
     size_t  n;
     struct entry      *e;   /* sorted by w */
-    struct entry_caps *caps;
+    struct entry_caps *caps;/* NULL when every inner count is 0 (n-grams) */
 };
 
 struct attrib_corpus {
@@ -87,6 +88,8 @@ struct attrib_corpus {
 
     struct text *texts;
     size_t ntexts, tcap, nknown;
+    size_t *file_first;     /* by file: its first text; tcap of them */
+    size_t nfiles;
     int    frozen;
 
     /* set by attrib_corpus_freeze(); arrays "by rank" have nwords entries */
@@ -145,6 +148,7 @@ void attrib_corpus_free(struct attrib_corpus *c)
         free(c->texts[i].caps);
     }
     free(c->texts);
+    free(c->file_first);
     free(c->str);
     free(c->off);
     free(c->len);
@@ -251,6 +255,36 @@ static int row_cmp(const void *a, const void *b)
     return (x->w > y->w) - (x->w < y->w);
 }
 
+/* Sorts rows[0..n) by w: a radix sort of three 11-bit digits through tmp
+ * (room for n rows), as qsort by row_cmp would but in linear time (a text
+ * of samples or n-grams is added and re-ranked thousands of times). */
+static void sort_rows(struct row *rows, size_t n, struct row *tmp)
+{
+    if (n < 64) {
+        qsort(rows, n, sizeof *rows, row_cmp);
+        return;
+    }
+    size_t count[2048];
+    struct row *from = rows, *to = tmp;
+    for (int shift = 0; shift < 33; shift += 11) {
+        memset(count, 0, sizeof count);
+        for (size_t i = 0; i < n; i++)
+            count[(from[i].w >> shift) & 0x7FF]++;
+        size_t sum = 0;
+        for (size_t d = 0; d < 2048; d++) {
+            size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            to[count[(from[i].w >> shift) & 0x7FF]++] = from[i];
+        struct row *t = from;
+        from = to;
+        to = t;
+    }
+    memcpy(rows, from, n * sizeof *rows);     /* three passes: it ends in tmp */
+}
+
 static int check_entries(const struct word_entry *words, size_t n, uint64_t total)
 {
     uint64_t sum = 0;
@@ -265,11 +299,25 @@ static int check_entries(const struct word_entry *words, size_t n, uint64_t tota
     return 0;
 }
 
+static int same_label(const char *a, const char *b)
+{
+    return a && b ? strcmp(a, b) == 0 : a == b;
+}
+
 int attrib_corpus_add(struct attrib_corpus *c, const char *label,
                       const struct word_entry *words, size_t n, uint64_t total,
                       size_t *index)
 {
+    return attrib_corpus_add_part(c, label, words, n, total, 0, index);
+}
+
+int attrib_corpus_add_part(struct attrib_corpus *c, const char *label,
+                           const struct word_entry *words, size_t n, uint64_t total,
+                           int same_file, size_t *index)
+{
     if (!c || c->frozen || (n && !words) || (label && !*label) || (label && total == 0))
+        return PARDO_EINVAL;
+    if (same_file && (c->ntexts == 0 || !same_label(c->texts[c->ntexts - 1].label_str, label)))
         return PARDO_EINVAL;
     int rc = check_entries(words, n, total);
     if (rc)
@@ -280,11 +328,16 @@ int attrib_corpus_add(struct attrib_corpus *c, const char *label,
         if (!texts)
             return PARDO_ENOMEM;
         c->texts = texts;
+        size_t *ff = realloc(c->file_first, cap * sizeof *ff);
+        if (!ff)
+            return PARDO_ENOMEM;    /* texts is only bigger than tcap says */
+        c->file_first = ff;
         c->tcap = cap;
     }
 
-    struct text t = { .label = ATTRIB_NONE, .total = total };
-    struct row *rows = alloc_n(n, sizeof *rows);
+    struct text t = { .label = ATTRIB_NONE, .total = total,
+                      .file = same_file ? c->nfiles - 1 : c->nfiles };
+    struct row *rows = alloc_n2(n, 2, sizeof *rows);     /* and the sort's room */
     if (!rows)
         return PARDO_ENOMEM;
     size_t m = 0;
@@ -301,7 +354,7 @@ int attrib_corpus_add(struct attrib_corpus *c, const char *label,
         rows[m].inner_caps = words[i].inner_caps;
         m++;
     }
-    qsort(rows, m, sizeof *rows, row_cmp);
+    sort_rows(rows, m, rows + n);
     size_t k = 0;                   /* merge a word given twice */
     for (size_t i = 0; i < m; i++) {
         if (k && rows[k - 1].w == rows[i].w) {
@@ -313,20 +366,26 @@ int attrib_corpus_add(struct attrib_corpus *c, const char *label,
         }
     }
     rc = PARDO_ENOMEM;
+    int caps = 0;
+    for (size_t i = 0; i < k && !caps; i++)
+        caps = rows[i].inner != 0;
     t.n = k;
     t.e = alloc_n(k, sizeof *t.e);
-    t.caps = alloc_n(k, sizeof *t.caps);
-    if (!t.e || !t.caps)
+    t.caps = caps ? alloc_n(k, sizeof *t.caps) : NULL;
+    if (!t.e || (caps && !t.caps))
         goto fail;
     if (label && !(t.label_str = strdup(label)))
         goto fail;
     for (size_t i = 0; i < k; i++) {
         t.e[i] = (struct entry){ rows[i].w, rows[i].count };
-        t.caps[i] = (struct entry_caps){ rows[i].inner, rows[i].inner_caps };
+        if (caps)
+            t.caps[i] = (struct entry_caps){ rows[i].inner, rows[i].inner_caps };
     }
     free(rows);
     if (index)
         *index = c->ntexts;
+    if (!same_file)
+        c->file_first[c->nfiles++] = c->ntexts;
     c->texts[c->ntexts++] = t;
     if (label)
         c->nknown++;
@@ -417,7 +476,7 @@ int attrib_corpus_freeze(struct attrib_corpus *c)
     struct wkey *k = alloc_n(V, sizeof *k);
     uint32_t *rank_of = alloc_n(V, sizeof *rank_of);
     size_t *df_id = zalloc_n(V, sizeof *df_id);
-    struct row *rows = alloc_n(maxn, sizeof *rows);
+    struct row *rows = alloc_n2(maxn, 2, sizeof *rows);     /* and the sort's room */
     uint32_t *word = alloc_n(V, sizeof *word);
     uint64_t *total = alloc_n(V, sizeof *total);
     size_t *df = alloc_n(V, sizeof *df);
@@ -471,12 +530,14 @@ int attrib_corpus_freeze(struct attrib_corpus *c)
     for (size_t i = 0; i < c->ntexts; i++) {
         struct text *t = &c->texts[i];
         for (size_t j = 0; j < t->n; j++)
-            rows[j] = (struct row){ rank_of[t->e[j].w], t->e[j].count, t->caps[j].inner,
-                                    t->caps[j].inner_caps };
-        qsort(rows, t->n, sizeof *rows, row_cmp);
+            rows[j] = (struct row){ rank_of[t->e[j].w], t->e[j].count,
+                                    t->caps ? t->caps[j].inner : 0,
+                                    t->caps ? t->caps[j].inner_caps : 0 };
+        sort_rows(rows, t->n, rows + t->n);
         for (size_t j = 0; j < t->n; j++) {
             t->e[j] = (struct entry){ rows[j].w, rows[j].count };
-            t->caps[j] = (struct entry_caps){ rows[j].inner, rows[j].inner_caps };
+            if (t->caps)
+                t->caps[j] = (struct entry_caps){ rows[j].inner, rows[j].inner_caps };
         }
     }
     free(k);
@@ -519,9 +580,27 @@ uint64_t attrib_corpus_text_words(const struct attrib_corpus *c, size_t text)
     return c && text < c->ntexts ? c->texts[text].total : 0;
 }
 
+size_t attrib_corpus_files(const struct attrib_corpus *c) { return c ? c->nfiles : 0; }
+
+size_t attrib_corpus_text_file(const struct attrib_corpus *c, size_t text)
+{
+    return c && text < c->ntexts ? c->texts[text].file : ATTRIB_NONE;
+}
+
+size_t attrib_corpus_file_texts(const struct attrib_corpus *c, size_t file, size_t *first)
+{
+    if (!c || file >= c->nfiles)
+        return 0;
+    size_t end = file + 1 < c->nfiles ? c->file_first[file + 1] : c->ntexts;
+    if (first)
+        *first = c->file_first[file];
+    return end - c->file_first[file];
+}
+
 /* ---- options ---------------------------------------------------------------- */
 
-static const char *const delta_names[] = { "burrows", "cosine", "eder" };
+static const char *const delta_names[] = { "burrows", "cosine", "eder", "argamon",
+                                           "minmax" };
 
 int attrib_delta_parse(const char *name, enum attrib_delta *d)
 {
@@ -569,7 +648,7 @@ int attrib_is_pronoun(const char *w, size_t len)
 
 static int options_ok(const struct attrib_options *o)
 {
-    return o && o->mfw >= 1 && (unsigned)o->delta <= ATTRIB_EDER && o->culling >= 0
+    return o && o->mfw >= 1 && (unsigned)o->delta < ATTRIB_NDELTAS && o->culling >= 0
            && o->culling <= 100 && (o->no_pronouns == 0 || o->no_pronouns == 1);
 }
 
@@ -580,13 +659,16 @@ struct attrib_model {
     enum attrib_delta delta;
     size_t    nf;           /* features */
     uint32_t *rank;         /* by feature: its word's rank */
+    uint32_t *pos;          /* by feature: its place among the chosen words,
+                               before the constant ones were dropped */
     double   *mean, *sd;    /* by feature */
     size_t    bound;        /* every feature has rank < bound */
     int32_t  *feat;         /* by rank < bound: feature number or -1 */
     size_t    ncand;        /* candidate authors, in label order */
     size_t   *cand_label;
     size_t   *cand_of;      /* by label number: candidate index or ATTRIB_NONE */
-    double   *profile;      /* ncand x nf */
+    double   *profile;      /* ncand x nf: mean z-scores */
+    double   *pvalue;       /* ncand x nf: mean values (minmax's profile) */
 };
 
 void attrib_model_free(struct attrib_model *m)
@@ -594,17 +676,19 @@ void attrib_model_free(struct attrib_model *m)
     if (!m)
         return;
     free(m->rank);
+    free(m->pos);
     free(m->mean);
     free(m->sd);
     free(m->feat);
     free(m->cand_label);
     free(m->cand_of);
     free(m->profile);
+    free(m->pvalue);
     free(m);
 }
 
 struct cand {               /* a possible feature in one fold */
-    uint64_t count;         /* its count without the held-out text */
+    uint64_t count;         /* its count without the held-out file */
     uint32_t lex, rank;
 };
 
@@ -616,44 +700,65 @@ static int cand_cmp(const void *a, const void *b)
     return (x->lex > y->lex) - (x->lex < y->lex);
 }
 
-/* Chooses up to opt->mfw features without text `held` (or ATTRIB_NONE):
+/* May rank r be a feature, with count n and df texts using it out of nfold? */
+static int eligible(const struct attrib_corpus *c, const struct attrib_options *opt, size_t r,
+                    uint64_t n, size_t df, size_t nfold)
+{
+    if (n == 0 || (opt->no_pronouns && c->pronoun[r]))
+        return 0;
+    return !(opt->culling > 0 && (double)df * 100.0 < opt->culling * (double)nfold);
+}
+
+size_t attrib_features_available(const struct attrib_corpus *c,
+                                 const struct attrib_options *opt)
+{
+    size_t n = 0;
+    for (size_t r = 0; c && c->frozen && opt && r < c->vknown; r++)
+        n += eligible(c, opt, r, c->total[r], c->df[r], c->nknown);
+    return n;
+}
+
+/* Chooses up to opt->mfw features without file `held` (or ATTRIB_NONE):
  * *out gets their ranks, best first (*nf of them), and *bound the prefix of
  * ranks they were chosen from.  0 or PARDO_ENOMEM. */
 static int choose_features(const struct attrib_corpus *c, const struct attrib_options *opt,
                            size_t held, uint32_t **out, size_t *nf, size_t *bound)
 {
-    const struct text *h = held == ATTRIB_NONE ? NULL : &c->texts[held];
-    size_t nfold = c->nknown - (h != NULL);
+    size_t first = 0, nheld = held == ATTRIB_NONE ? 0 : attrib_corpus_file_texts(c, held, &first);
+    size_t nfold = c->nknown - nheld;
     size_t K = opt->mfw;
     /* A first prefix with room for the features and for words that drop
      * out of them; measured: enough for every fold of 124 novels. */
     size_t M = K < (SIZE_MAX - 256) / 2 && 2 * K + 256 < c->vknown ? 2 * K + 256 : c->vknown;
     uint64_t *hc = NULL;
+    size_t *hd = NULL;
     struct cand *cd = NULL;
     size_t ncd;
     for (;;) {
         free(hc);
+        free(hd);
         free(cd);
         hc = zalloc_n(M, sizeof *hc);
+        hd = zalloc_n(M, sizeof *hd);
         cd = alloc_n(M, sizeof *cd);
-        if (!hc || !cd) {
+        if (!hc || !hd || !cd) {
             free(hc);
+            free(hd);
             free(cd);
             return PARDO_ENOMEM;
         }
-        for (size_t j = 0; h && j < h->n && h->e[j].w < M; j++)
-            hc[h->e[j].w] = h->e[j].count;
+        for (size_t i = first; i < first + nheld; i++) {
+            const struct text *h = &c->texts[i];
+            for (size_t j = 0; j < h->n && h->e[j].w < M; j++) {
+                hc[h->e[j].w] += h->e[j].count;
+                hd[h->e[j].w]++;
+            }
+        }
         ncd = 0;
         for (size_t r = 0; r < M; r++) {
             uint64_t n = c->total[r] - hc[r];
-            if (n == 0 || (opt->no_pronouns && c->pronoun[r]))
-                continue;
-            if (opt->culling > 0) {
-                size_t df = c->df[r] - (hc[r] > 0);
-                if ((double)df * 100.0 < opt->culling * (double)nfold)
-                    continue;
-            }
-            cd[ncd++] = (struct cand){ n, c->lex[r], (uint32_t)r };
+            if (eligible(c, opt, r, n, c->df[r] - hd[r], nfold))
+                cd[ncd++] = (struct cand){ n, c->lex[r], (uint32_t)r };
         }
         qsort(cd, ncd, sizeof *cd, cand_cmp);
         if (M == c->vknown || (ncd >= K && cd[K - 1].count > c->total[M]))
@@ -661,6 +766,7 @@ static int choose_features(const struct attrib_corpus *c, const struct attrib_op
         M = M > c->vknown / 4 ? c->vknown : M * 4;
     }
     free(hc);
+    free(hd);
     *nf = ncd < K ? ncd : K;
     *bound = M;
     *out = alloc_n(*nf, sizeof **out);
@@ -715,6 +821,7 @@ static void fit_features(struct attrib_model *m, double *val, size_t nk)
             ss += d * d;
         }
         m->rank[kept] = m->rank[f];
+        m->pos[kept] = (uint32_t)f;
         m->mean[kept] = mean;
         m->sd[kept] = sqrt(ss / (double)(nk - 1));
         for (size_t j = 0; j < nk; j++)      /* kept <= f: moves left only */
@@ -725,8 +832,8 @@ static void fit_features(struct attrib_model *m, double *val, size_t nk)
     m->nf = kept;
 }
 
-/* Profiles: the mean z-scores of each label's texts among known[0..nk);
- * val holds their values, rows of stride `stride`. */
+/* Profiles: the mean values and the mean z-scores of each label's texts
+ * among known[0..nk); val holds their values, rows of stride `stride`. */
 static int fit_profiles(struct attrib_model *m, const size_t *known, size_t nk,
                         double *val, size_t stride)
 {
@@ -747,33 +854,34 @@ static int fit_profiles(struct attrib_model *m, const size_t *known, size_t nk,
             m->cand_label[m->ncand++] = l;
     }
     m->profile = zalloc_n2(m->ncand, nf, sizeof *m->profile);
-    if (!m->profile) {
+    m->pvalue = zalloc_n2(m->ncand, nf, sizeof *m->pvalue);
+    if (!m->profile || !m->pvalue) {
         free(ntexts);
         return PARDO_ENOMEM;
     }
     for (size_t j = 0; j < nk; j++) {           /* text order */
         double *z = val + j * stride;
+        size_t a = m->cand_of[c->texts[known[j]].label];
+        double *pv = m->pvalue + a * nf, *p = m->profile + a * nf;
+        for (size_t f = 0; f < nf; f++)
+            pv[f] += z[f];
         values_to_z(m, z);
-        double *p = m->profile + m->cand_of[c->texts[known[j]].label] * nf;
         for (size_t f = 0; f < nf; f++)
             p[f] += z[f];
     }
     for (size_t a = 0; a < m->ncand; a++)
-        for (size_t f = 0; f < nf; f++)
+        for (size_t f = 0; f < nf; f++) {
             m->profile[a * nf + f] /= (double)ntexts[m->cand_label[a]];
+            m->pvalue[a * nf + f] /= (double)ntexts[m->cand_label[a]];
+        }
     free(ntexts);
     return 0;
 }
 
-int attrib_model_new(struct attrib_model **out, const struct attrib_corpus *c,
-                     const struct attrib_options *opt, size_t held)
+/* The model without file `held` (ATTRIB_NONE: every known text). */
+static int model_build(struct attrib_model **out, const struct attrib_corpus *c,
+                       const struct attrib_options *opt, size_t held)
 {
-    if (!out)
-        return PARDO_EINVAL;
-    *out = NULL;
-    if (!c || !c->frozen || !options_ok(opt)
-        || (held != ATTRIB_NONE && (held >= c->ntexts || !c->texts[held].label_str)))
-        return PARDO_EINVAL;
     struct attrib_model *m = calloc(1, sizeof *m);
     if (!m)
         return PARDO_ENOMEM;
@@ -786,18 +894,19 @@ int attrib_model_new(struct attrib_model **out, const struct attrib_corpus *c,
         goto fail;
     rc = PARDO_ENOMEM;
     size_t nf = m->nf;
+    m->pos = alloc_n(nf, sizeof *m->pos);
     m->mean = alloc_n(nf, sizeof *m->mean);
     m->sd = alloc_n(nf, sizeof *m->sd);
     m->feat = alloc_n(m->bound, sizeof *m->feat);
     known = alloc_n(c->nknown, sizeof *known);
-    if (!m->mean || !m->sd || !m->feat || !known)
+    if (!m->pos || !m->mean || !m->sd || !m->feat || !known)
         goto fail;
     for (size_t r = 0; r < m->bound; r++)
         m->feat[r] = -1;
     for (size_t f = 0; f < nf; f++)
         m->feat[m->rank[f]] = (int32_t)f;
     for (size_t i = 0; i < c->ntexts; i++)
-        if (c->texts[i].label_str && i != held)
+        if (c->texts[i].label_str && (held == ATTRIB_NONE || c->texts[i].file != held))
             known[nk++] = i;
     val = alloc_n2(nk, nf, sizeof *val);
     if (!val)
@@ -819,6 +928,18 @@ fail:
     return rc;
 }
 
+int attrib_model_new(struct attrib_model **out, const struct attrib_corpus *c,
+                     const struct attrib_options *opt, size_t held)
+{
+    if (!out)
+        return PARDO_EINVAL;
+    *out = NULL;
+    if (!c || !c->frozen || !options_ok(opt)
+        || (held != ATTRIB_NONE && (held >= c->ntexts || !c->texts[held].label_str)))
+        return PARDO_EINVAL;
+    return model_build(out, c, opt, held == ATTRIB_NONE ? held : c->texts[held].file);
+}
+
 size_t attrib_model_features(const struct attrib_model *m) { return m ? m->nf : 0; }
 
 const char *attrib_model_feature(const struct attrib_model *m, size_t i)
@@ -836,6 +957,14 @@ int attrib_model_stats(const struct attrib_model *m, size_t i, double *mean, dou
         *mean = m->mean[i];
     if (sd)
         *sd = m->sd[i];
+    return 0;
+}
+
+int attrib_model_values(const struct attrib_model *m, size_t text, double *v)
+{
+    if (!m || text >= m->c->ntexts || (!v && m->nf))
+        return PARDO_EINVAL;
+    text_values(m, &m->c->texts[text], v);
     return 0;
 }
 
@@ -859,18 +988,33 @@ int attrib_model_profile(const struct attrib_model *m, size_t label, double *z)
     return 0;
 }
 
-static double distance(const struct attrib_model *m, const double *a, const double *b)
+/* The sums below run in four lanes, feature f in lane f % 4, added up as
+ * (l0 + l1) + (l2 + l3): four chains of additions instead of one, in an
+ * order fixed by the features alone, so the bits never depend on a thread
+ * or on -j (the T x T matrix of cluster is most of its time). */
+#define LANES(out, f, expr)                                                     \
+    do {                                                                        \
+        double l_[4] = { 0, 0, 0, 0 };                                          \
+        size_t f;                                                               \
+        for (size_t q_ = 0; q_ + 4 <= nf; q_ += 4)                              \
+            for (size_t k_ = 0; k_ < 4; k_++) {                                 \
+                f = q_ + k_;                                                    \
+                l_[k_] += (expr);                                               \
+            }                                                                   \
+        for (f = nf & ~(size_t)3; f < nf; f++)                                  \
+            l_[0] += (expr);                                                    \
+        (out) = (l_[0] + l_[1]) + (l_[2] + l_[3]);                              \
+    } while (0)
+
+double attrib_distance(enum attrib_delta d, const double *a, const double *b, size_t nf)
 {
-    size_t nf = m->nf;
     double sum = 0;
-    switch (m->delta) {
+    switch (d) {
     case ATTRIB_COSINE: {
-        double dot = 0, na = 0, nb = 0;
-        for (size_t f = 0; f < nf; f++) {
-            dot += a[f] * b[f];
-            na += a[f] * a[f];
-            nb += b[f] * b[f];
-        }
+        double dot, na, nb;
+        LANES(dot, f, a[f] * b[f]);
+        LANES(na, f, a[f] * a[f]);
+        LANES(nb, f, b[f] * b[f]);
         if (na == 0 || nb == 0)
             return 1;
         /* sqrt(x * x) == x exactly, so a vector is at distance 0 from itself. */
@@ -879,13 +1023,20 @@ static double distance(const struct attrib_model *m, const double *a, const doub
         return 1 - (cs > 1 ? 1 : cs < -1 ? -1 : cs);
     }
     case ATTRIB_EDER:
-        for (size_t f = 0; f < nf; f++)
-            sum += fabs(a[f] - b[f]) * (double)(nf - f + 1) / (double)nf;
+        LANES(sum, f, fabs(a[f] - b[f]) * (double)(nf - f + 1) / (double)nf);
         return sum;
+    case ATTRIB_ARGAMON:
+        LANES(sum, f, (a[f] - b[f]) * (a[f] - b[f]));
+        return nf ? sqrt(sum) / (double)nf : 0;
+    case ATTRIB_MINMAX: {
+        double lo, hi;
+        LANES(lo, f, a[f] < b[f] ? a[f] : b[f]);
+        LANES(hi, f, a[f] < b[f] ? b[f] : a[f]);
+        return hi > 0 ? 1 - lo / hi : 0;
+    }
     case ATTRIB_BURROWS:
     default:
-        for (size_t f = 0; f < nf; f++)
-            sum += fabs(a[f] - b[f]);
+        LANES(sum, f, fabs(a[f] - b[f]));
         return nf ? sum / (double)nf : 0;
     }
 }
@@ -898,6 +1049,27 @@ static int score_cmp(const void *a, const void *b)
     return (x->label > y->label) - (x->label < y->label);
 }
 
+/* r's scores on the first nf features with distance d: z holds the text's
+ * z-scores, v its values (r->text and r->label set). */
+static int score(const struct attrib_model *m, const double *z, const double *v, size_t nf,
+                 enum attrib_delta d, struct attrib_result *r)
+{
+    r->features = nf;
+    r->scores = alloc_n(m->ncand, sizeof *r->scores);
+    if (!r->scores)
+        return PARDO_ENOMEM;
+    const double *x = d == ATTRIB_MINMAX ? v : z;
+    const double *prof = d == ATTRIB_MINMAX ? m->pvalue : m->profile;
+    for (size_t a = 0; a < m->ncand; a++)
+        r->scores[a] = (struct attrib_score){ m->cand_label[a],
+                                              attrib_distance(d, x, prof + a * m->nf, nf) };
+    r->nscores = m->ncand;
+    qsort(r->scores, r->nscores, sizeof *r->scores, score_cmp);
+    if (r->nscores)
+        r->nearest = r->scores[0].label;
+    return 0;
+}
+
 int attrib_model_classify(const struct attrib_model *m, size_t text, struct attrib_result *r)
 {
     if (!r)
@@ -906,24 +1078,14 @@ int attrib_model_classify(const struct attrib_model *m, size_t text, struct attr
     if (!m || text >= m->c->ntexts)
         return PARDO_EINVAL;
     r->label = m->c->texts[text].label;
-    r->features = m->nf;
-    double *z = alloc_n(m->nf, sizeof *z);
-    r->scores = alloc_n(m->ncand, sizeof *r->scores);
-    if (!z || !r->scores) {
-        free(z);
-        attrib_result_free(r);
+    double *z = alloc_n2(2, m->nf, sizeof *z);
+    if (!z)
         return PARDO_ENOMEM;
-    }
+    attrib_model_values(m, text, z + m->nf);
     attrib_model_zscores(m, text, z);
-    for (size_t a = 0; a < m->ncand; a++)
-        r->scores[a] = (struct attrib_score){ m->cand_label[a],
-                                              distance(m, z, m->profile + a * m->nf) };
+    int rc = score(m, z, z + m->nf, m->nf, m->delta, r);
     free(z);
-    r->nscores = m->ncand;
-    qsort(r->scores, r->nscores, sizeof *r->scores, score_cmp);
-    if (r->nscores)
-        r->nearest = r->scores[0].label;
-    return 0;
+    return rc;
 }
 
 void attrib_result_free(struct attrib_result *r)
@@ -954,6 +1116,45 @@ int attrib_loo_text(const struct attrib_corpus *c, const struct attrib_options *
     return rc;
 }
 
+int attrib_loo_file(const struct attrib_corpus *c, const struct attrib_options *opt,
+                    const struct attrib_cell *cells, size_t ncells, size_t file,
+                    struct attrib_result *r)
+{
+    size_t first = 0, nt = attrib_corpus_file_texts(c, file, &first);
+    if (!c || !c->frozen || !options_ok(opt) || !cells || ncells == 0 || !r || nt == 0
+        || !c->texts[first].label_str)
+        return PARDO_EINVAL;
+    struct attrib_options o = *opt;
+    o.mfw = 0;
+    for (size_t k = 0; k < ncells; k++) {
+        if (cells[k].mfw == 0 || (unsigned)cells[k].delta >= ATTRIB_NDELTAS)
+            return PARDO_EINVAL;
+        if (cells[k].mfw > o.mfw)
+            o.mfw = cells[k].mfw;
+    }
+    struct attrib_model *m;
+    int rc = model_build(&m, c, &o, file);
+    if (rc)
+        return rc;
+    double *z = alloc_n2(2, m->nf, sizeof *z);
+    rc = z ? 0 : PARDO_ENOMEM;
+    for (size_t t = 0; t < nt && rc == 0; t++) {
+        attrib_model_values(m, first + t, z + m->nf);
+        attrib_model_zscores(m, first + t, z);
+        for (size_t k = 0; k < ncells && rc == 0; k++) {
+            size_t nf = 0;          /* the features of a model with this mfw */
+            while (nf < m->nf && m->pos[nf] < cells[k].mfw)
+                nf++;
+            struct attrib_result *res = &r[t * ncells + k];
+            *res = (struct attrib_result){ .text = first + t, .label = c->texts[first + t].label,
+                                           .nearest = ATTRIB_NONE };
+            rc = score(m, z, z + m->nf, nf, cells[k].delta, res);
+        }
+    }
+    free(z);
+    attrib_model_free(m);
+    return rc;
+}
 int attrib_summarize(const struct attrib_corpus *c, const struct attrib_result *r, size_t n,
                      struct attrib_summary *s)
 {
@@ -1079,8 +1280,9 @@ static struct fav_row *label_rows(const struct attrib_corpus *c, size_t label, s
         ++*nt;
         *N += t->total;
         for (size_t j = 0; j < t->n; j++)
-            rows[m++] = (struct fav_row){ t->e[j].w, t->e[j].count, t->caps[j].inner,
-                                          t->caps[j].inner_caps, 1 };
+            rows[m++] = (struct fav_row){ t->e[j].w, t->e[j].count,
+                                          t->caps ? t->caps[j].inner : 0,
+                                          t->caps ? t->caps[j].inner_caps : 0, 1 };
     }
     qsort(rows, m, sizeof *rows, fav_row_cmp);
     size_t k = 0;

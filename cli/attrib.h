@@ -58,6 +58,14 @@ void attrib_corpus_free(struct attrib_corpus *c);   /* NULL is a no-op */
 int attrib_corpus_add(struct attrib_corpus *c, const char *label,
                       const struct word_entry *words, size_t n, uint64_t total,
                       size_t *index);
+/* As attrib_corpus_add, for a sample of a file (--sample-size): with
+ * same_file set, the text belongs to the file of the text added just before
+ * (which must exist and have the same label, else PARDO_EINVAL).  A text
+ * added by attrib_corpus_add is a file of its own.  Leave-one-out holds a
+ * whole file out. */
+int attrib_corpus_add_part(struct attrib_corpus *c, const char *label,
+                           const struct word_entry *words, size_t n, uint64_t total,
+                           int same_file, size_t *index);
 
 /* Ranks the words and numbers the labels in byte order (strcmp); after it
  * the corpus takes no more texts.  Calling it again does nothing.  Every
@@ -73,20 +81,35 @@ const char *attrib_corpus_label(const struct attrib_corpus *c, size_t label);
 /* A text's label number, ATTRIB_NONE for an unknown text (or before freezing). */
 size_t   attrib_corpus_text_label(const struct attrib_corpus *c, size_t text);
 uint64_t attrib_corpus_text_words(const struct attrib_corpus *c, size_t text);
+/* Files (groups of texts: attrib_corpus_add_part), numbered 0.. in the order
+ * their first text was added; a file's texts are consecutive. */
+size_t attrib_corpus_files(const struct attrib_corpus *c);
+size_t attrib_corpus_text_file(const struct attrib_corpus *c, size_t text);
+/* The first text of a file and its number of texts (0 for a bad file). */
+size_t attrib_corpus_file_texts(const struct attrib_corpus *c, size_t file, size_t *first);
 
 /* ---- options --------------------------------------------------------- */
 
+/* The distances of spec section 10, between two vectors a and b of F
+ * features (most frequent first, i = 1..F). */
 enum attrib_delta {
-    ATTRIB_BURROWS = 0,     /* mean over features of |z_text - z_author| */
-    ATTRIB_COSINE,          /* 1 - cos(z_text, z_author); 1 for a zero vector */
-    ATTRIB_EDER             /* Eder's Delta: |z_text - z_author| weighted by
-                               (F - i + 2) / F for the i-th of F features
-                               (1-based), summed, as stylo's dist.eder */
+    ATTRIB_BURROWS = 0,     /* sum |a_i - b_i| / F, on z-scores */
+    ATTRIB_COSINE,          /* 1 - a.b / (|a| |b|); 1 for a zero vector */
+    ATTRIB_EDER,            /* sum |a_i - b_i| (F - i + 2) / F (stylo's dist.eder) */
+    ATTRIB_ARGAMON,         /* sqrt(sum (a_i - b_i)^2) / F (stylo's dist.argamon) */
+    ATTRIB_MINMAX           /* 1 - sum min / sum max, on relative frequencies
+                               (not z-scores); 0 when both are all zeros */
 };
+#define ATTRIB_NDELTAS 5
 
-/* "burrows", "cosine", "eder" -> *d; 0, or PARDO_EINVAL for anything else. */
+/* "burrows", "cosine", "eder", "argamon", "minmax" -> *d; 0, or
+ * PARDO_EINVAL for anything else. */
 int attrib_delta_parse(const char *name, enum attrib_delta *d);
 const char *attrib_delta_name(enum attrib_delta d);   /* "?" when unknown */
+
+/* The distance d between a[0..nf) and b[0..nf), summed in feature order.
+ * With nf = 0: burrows, argamon, eder and minmax 0, cosine 1. */
+double attrib_distance(enum attrib_delta d, const double *a, const double *b, size_t nf);
 
 struct attrib_options {
     size_t mfw;             /* the N most frequent WORDs (>= 1; default 100) */
@@ -102,6 +125,11 @@ struct attrib_options {
 /* The spec's method: mfw 100, Burrows' Delta, no refinement. */
 void attrib_options_init(struct attrib_options *o);
 
+/* The features the known texts offer under opt's culling and pronoun rule
+ * (every text kept): the most a model can choose, whatever opt->mfw. */
+size_t attrib_features_available(const struct attrib_corpus *c,
+                                 const struct attrib_options *opt);
+
 /* 1 when w (lowercased, len bytes) is on the pronoun list of no_pronouns. */
 int attrib_is_pronoun(const char *w, size_t len);
 
@@ -110,7 +138,7 @@ int attrib_is_pronoun(const char *w, size_t len);
 struct attrib_model;
 
 /* Builds the model on the known texts, less held_out (a known text's number,
- * or ATTRIB_NONE to keep them all): chooses the features, their means and
+ * whose whole file is held out with it; or ATTRIB_NONE to keep them all): chooses the features, their means and
  * sample standard deviations, drops the features whose values are all equal,
  * and takes every author's profile.  An author with no text left is not a
  * candidate.  The model only reads c, which must outlive it.
@@ -129,6 +157,8 @@ int attrib_model_stats(const struct attrib_model *m, size_t i, double *mean, dou
 /* z[0..features) gets a text's z-scores.  A text with N = 0 has no rates;
  * it gets all zeros (it sits at the mean).  0 or PARDO_EINVAL (bad text). */
 int attrib_model_zscores(const struct attrib_model *m, size_t text, double *z);
+/* v[0..features) gets a text's feature values (count / N; zeros when N = 0). */
+int attrib_model_values(const struct attrib_model *m, size_t text, double *v);
 /* z[0..features) gets an author's profile; PARDO_EINVAL when the label is
  * not a candidate of this model. */
 int attrib_model_profile(const struct attrib_model *m, size_t label, double *z);
@@ -158,11 +188,32 @@ void attrib_result_free(struct attrib_result *r);  /* frees scores; NULL ok */
 
 /* ---- leave-one-out ----------------------------------------------------- */
 
-/* One fold: the model without known text `text`, then that text attributed.
+/* One fold: the model without known text `text` (and the other samples of
+ * its file), then that text attributed.
  * Thread-safe on a frozen corpus.  0, PARDO_ENOMEM, PARDO_EINVAL (the text
  * is not known, bad options, corpus not frozen). */
 int attrib_loo_text(const struct attrib_corpus *c, const struct attrib_options *opt,
                     size_t text, struct attrib_result *r);
+
+/* A cell of a grid: one --mfw value and one distance. */
+struct attrib_cell {
+    size_t mfw;
+    enum attrib_delta delta;
+};
+
+/* One fold of a grid: the model without known file `file` is built once for
+ * the largest mfw of the cells (the features of a smaller mfw are its
+ * prefix: the order does not depend on the cut), and each of the file's
+ * texts is attributed in every cell: r[t * ncells + k] for its t-th text
+ * and cell k (attrib_corpus_file_texts() * ncells results, zeroed by the
+ * caller; free each with attrib_result_free).  Each result is bit for bit
+ * what attrib_loo_text() gives with that cell's mfw and delta.
+ * opt->mfw and opt->delta are not used.  Thread-safe on a frozen corpus.
+ * 0, PARDO_ENOMEM, PARDO_EINVAL (not a file of known texts, no cell, a
+ * cell's mfw 0, bad options, corpus not frozen). */
+int attrib_loo_file(const struct attrib_corpus *c, const struct attrib_options *opt,
+                    const struct attrib_cell *cells, size_t ncells, size_t file,
+                    struct attrib_result *r);
 
 struct attrib_tally {
     size_t texts;           /* texts attributed */

@@ -23,6 +23,11 @@
  * crash); attrib_loo_text() is exact and thread-safe, so the records are the
  * same bits for every -j.
  *
+ * pardo report (report.c) runs these hooks inside its own and then asks
+ * for the records through attribute_report_*(): its leave-one-out grid is
+ * the grid of --loo (one run of the folds, write_grid), with the records of
+ * its --mfw and --delta cell taken from the same folds.
+ *
  * Ownership: everything here hangs from struct attr (run->state), freed by
  * the free hook at the end of every run, finished or not.
  */
@@ -46,7 +51,7 @@ struct known {
 struct unknown {
     char  *path;
     char  *why;                 /* the file's error, or NULL */
-    size_t text;                /* its corpus text, when read */
+    size_t text, ntexts;        /* its corpus texts (samples), when read */
 };
 
 struct attr {
@@ -60,6 +65,10 @@ struct attr {
     struct word_entry *ents;    /* attrib_corpus_add's input, reused */
     size_t ecap;
     double *dist;               /* one per label: a record's distances (CSV) */
+    char **name;                /* by corpus text: PATH, or PATH#k for a sample */
+    size_t nname, ncap;
+    struct attrib_cell *cells;  /* --loo: the grid, MFW ascending, then --delta */
+    size_t ncells;
 };
 
 /* Makes room for `need` items of `size` bytes in *p.  0 or PARDO_ENOMEM. */
@@ -200,6 +209,19 @@ static int labels_load(struct run *r, struct attr *a)
 
 /* ---- the run's hooks ---------------------------------------------------------- */
 
+static struct attrib_cell *grid_cells(const struct opts *o, size_t *n)
+{
+    size_t nm = o->n_mfws ? o->n_mfws : 1, nd = o->n_deltas ? o->n_deltas : 1;
+    struct attrib_cell *c = malloc(nm * nd * sizeof *c);
+    for (size_t i = 0; c && i < nm; i++)
+        for (size_t k = 0; k < nd; k++)
+            c[i * nd + k] = (struct attrib_cell){
+                o->n_mfws ? o->mfws[i] : (size_t)o->mfw,
+                (enum attrib_delta)(o->n_deltas ? o->deltas[k] : o->delta) };
+    *n = nm * nd;
+    return c;
+}
+
 static int attr_setup(struct run *r)
 {
     const struct opts *o = r->o;
@@ -213,6 +235,8 @@ static int attr_setup(struct run *r)
     a->opt.delta = (enum attrib_delta)o->delta;
     a->opt.culling = o->culling;
     a->opt.no_pronouns = o->no_pronouns;
+    if (!(a->cells = grid_cells(o, &a->ncells)))
+        return PARDO_ENOMEM;
     int rc = labels_load(r, a);
     if (rc == 0)
         rc = attrib_corpus_new(&a->corpus);
@@ -227,26 +251,92 @@ static int attr_setup(struct run *r)
     return 0;
 }
 
-static int attr_process(const struct run *r, struct worker *w)
+/* 1 when a sampled block's heads account for its entries. */
+static int samples_sound(const struct packed_words *p)
 {
-    (void)r;
-    return text_analyze(w->clean.body, w->clean.body_len, w->words, &w->st);
+    if (p->samples > p->n)
+        return 0;
+    size_t sum = 0;
+    for (size_t k = 0; k < p->samples; k++) {
+        if (p->w[k].len != 0 || p->w[k].inner > p->n)
+            return 0;
+        sum += (size_t)p->w[k].inner;
+    }
+    return sum == p->n - p->samples;
 }
 
-/* Adds a file's packed words (NULL: none) as a text.  0, PARDO_ENOMEM,
- * PARDO_EINVAL (a known text without words). */
-static int add_text(struct attr *a, const char *label, const struct packed_words *p,
-                    size_t *index)
+/* Adds n packed entries from e as one text.  0, PARDO_ENOMEM, PARDO_EINVAL. */
+static int add_one(struct attr *a, const char *label, const struct packed_words *p,
+                   const struct packed_word *e, size_t n, uint64_t total, int same_file,
+                   size_t *index)
 {
-    size_t n = p ? p->n : 0;
     if (grow(&a->ents, &a->ecap, n, sizeof *a->ents))
         return PARDO_ENOMEM;
-    for (size_t i = 0; i < n; i++) {
-        const struct packed_word *w = &p->w[i];
-        a->ents[i] = (struct word_entry){ (const char *)p + w->off, w->len, w->count,
-                                          w->inner, w->inner_caps };
+    for (size_t i = 0; i < n; i++)
+        a->ents[i] = (struct word_entry){ (const char *)p + e[i].off, e[i].len, e[i].count,
+                                          e[i].inner, e[i].inner_caps };
+    return attrib_corpus_add_part(a->corpus, label, a->ents, n, total, same_file, index);
+}
+
+/* Names corpus text `text` after path (and its sample k, 0 for none). */
+static int name_text(struct attr *a, size_t text, const char *path, size_t k)
+{
+    if (grow(&a->name, &a->ncap, text + 1, sizeof *a->name))
+        return PARDO_ENOMEM;
+    char *s;
+    if (k ? asprintf(&s, "%s#%zu", path, k) < 0 : !(s = strdup(path)))
+        return PARDO_ENOMEM;
+    a->name[text] = s;
+    a->nname = text + 1;
+    return 0;
+}
+
+/* Adds a file's packed words (NULL: none) as a text, or each of its samples
+ * as one: *first gets the first text's number and *n their number.
+ * 0, PARDO_ENOMEM, PARDO_EINVAL (a known text without words; *bad gets the
+ * sample, 0 for the file). */
+static int add_file(struct attr *a, const char *label, const char *path,
+                    const struct packed_words *p, size_t *first, size_t *n, size_t *bad)
+{
+    *n = 0;
+    *bad = 0;
+    if (!p || !p->sampled) {
+        int rc = add_one(a, label, p, p ? p->w : NULL, p ? p->n : 0, p ? p->total : 0, 0,
+                         first);
+        if (rc == 0 && (rc = name_text(a, *first, path, 0)) == 0)
+            *n = 1;
+        return rc;
     }
-    return attrib_corpus_add(a->corpus, label, a->ents, n, p ? p->total : 0, index);
+    if (!samples_sound(p))
+        return PARDO_EINVAL;
+    const struct packed_word *e = p->w + p->samples;
+    for (size_t k = 0; k < p->samples; k++) {
+        size_t m = (size_t)p->w[k].inner, index;
+        if (label && p->w[k].count == 0) {
+            *bad = k + 1;
+            return PARDO_EINVAL;
+        }
+        int rc = add_one(a, label, p, e, m, p->w[k].count, k > 0, &index);
+        if (rc == 0)
+            rc = name_text(a, index, path, k + 1);
+        if (rc)
+            return rc;
+        if (k == 0)
+            *first = index;
+        ++*n;
+        e += m;
+    }
+    return 0;
+}
+
+/* A file with fewer WORDs than one sample: counted as failed. */
+static int too_short(struct run *r, const struct packed_words *p)
+{
+    char msg[96];
+    snprintf(msg, sizeof msg, "shorter than one sample (%llu words)",
+             (unsigned long long)p->words);
+    ebuf_set(&r->why, msg, strlen(msg));
+    return r->why.oom ? PARDO_ENOMEM : 0;
 }
 
 /* A known text that fails, or has no words, ends the run: the model would
@@ -255,27 +345,42 @@ static int take_known(struct run *r, struct attr *a, const struct known *k,
                       const struct item_out *out, const char *why)
 {
     const char *file = r->o->known;
+    const struct packed_words *p = out ? out->words : NULL;
+    const char *none = features_plain(r->o) ? "no words (a known text needs words)"
+                                            : "no n-gram (a known text needs one)";
     if (why)
         return run_fail(r, "%s:%zu: %s: %s", file, k->line, k->path, why);
-    if (!out->words || out->words->total == 0)
-        return run_fail(r, "%s:%zu: %s: no words (a known text needs words)", file,
-                        k->line, k->path);
-    int rc = add_text(a, k->label, out->words, NULL);
+    if (p && p->sampled && p->samples == 0)
+        return too_short(r, p);
+    if (!p || p->total == 0)
+        return run_fail(r, "%s:%zu: %s: %s", file, k->line, k->path, none);
+    size_t first, n, bad;
+    int rc = add_file(a, k->label, k->path, p, &first, &n, &bad);
+    if (rc == PARDO_EINVAL && bad)
+        return run_fail(r, "%s:%zu: %s#%zu: %s", file, k->line, k->path, bad, none);
     if (rc == PARDO_EINVAL)
         return run_fail(r, "%s:%zu: %s: its word counts do not add up", file, k->line,
                         k->path);
     return rc;
 }
 
-static int take_unknown(struct attr *a, const struct job *j, const struct item_out *out,
-                        const char *why)
+static int take_unknown(struct run *r, struct attr *a, const struct job *j,
+                        const struct item_out *out, const char *why)
 {
     if (grow(&a->unk, &a->ucap, a->nunk + 1, sizeof *a->unk))
         return PARDO_ENOMEM;
-    struct unknown u = { strdup(j->path.data), why ? strdup(why) : NULL, ATTRIB_NONE };
-    int rc = !u.path || (why && !u.why) ? PARDO_ENOMEM : 0;
+    const struct packed_words *p = out ? out->words : NULL;
+    int rc = 0;
+    if (!why && p && p->sampled && p->samples == 0) {
+        if ((rc = too_short(r, p)) != 0)
+            return rc;
+        why = r->why.data;
+    }
+    struct unknown u = { strdup(j->path.data), why ? strdup(why) : NULL, ATTRIB_NONE, 0 };
+    rc = !u.path || (why && !u.why) ? PARDO_ENOMEM : 0;
+    size_t bad;
     if (rc == 0 && !why)
-        rc = add_text(a, NULL, out->words, &u.text);
+        rc = add_file(a, NULL, j->path.data, p, &u.text, &u.ntexts, &bad);
     if (rc) {
         free(u.path);
         free(u.why);
@@ -291,7 +396,7 @@ static int attr_take(struct run *r, const struct job *j, const struct item_out *
     struct attr *a = r->state;
     if (j->seq < a->nknown)
         return take_known(r, a, &a->known[j->seq], out, why);
-    return take_unknown(a, j, out, why);
+    return take_unknown(r, a, j, out, why);
 }
 
 /* ---- records ------------------------------------------------------------------ */
@@ -345,28 +450,29 @@ static void distances(struct rec *rec, struct attr *a, const struct attrib_resul
         rec_rate(rec, "", a->dist[l], !isnan(a->dist[l]));
 }
 
-/* An unknown PATH: its attribution, "nearest": null without words, or its
- * error. */
+/* An unknown text (a PATH or one of its samples): its attribution,
+ * "nearest": null without words, or its error (then text is ATTRIB_NONE). */
 static int unknown_record(struct ebuf *b, enum format fmt, struct attr *a,
-                          const struct attrib_model *m, const struct unknown *u)
+                          const struct attrib_model *m, const char *path, const char *why,
+                          size_t text)
 {
     struct attrib_result res = { 0 };
-    int words = !u->why && attrib_corpus_text_words(a->corpus, u->text) > 0;
+    int words = !why && attrib_corpus_text_words(a->corpus, text) > 0;
     if (words) {
-        int rc = attrib_model_classify(m, u->text, &res);
+        int rc = attrib_model_classify(m, text, &res);
         if (rc)
             return rc;
     }
     struct rec rec;
     rec_begin(&rec, b, fmt);
-    rec_cstr(&rec, "path", u->path);
-    if (u->why && fmt == FMT_JSONL) {
-        rec_cstr(&rec, "error", u->why);
+    rec_cstr(&rec, "path", path);
+    if (why && fmt == FMT_JSONL) {
+        rec_cstr(&rec, "error", why);
     } else {
         label_field(&rec, "nearest", a->corpus, words ? res.nearest : ATTRIB_NONE);
         distances(&rec, a, words ? &res : NULL);
         if (fmt != FMT_JSONL)
-            rec_cstr(&rec, "error", u->why ? u->why : "");
+            rec_cstr(&rec, "error", why ? why : "");
     }
     rec_end(&rec);
     attrib_result_free(&res);
@@ -428,8 +534,13 @@ static int write_unknowns(struct run *r, struct attr *a, struct ebuf *b)
     if (rc)
         return rc;
     header(b, fmt, head, 2, a->corpus, "error");
-    for (size_t i = 0; i < a->nunk && rc == 0; i++)
-        rc = unknown_record(b, fmt, a, m, &a->unk[i]);
+    for (size_t i = 0; i < a->nunk && rc == 0; i++) {
+        const struct unknown *u = &a->unk[i];
+        if (u->why)
+            rc = unknown_record(b, fmt, a, m, u->path, u->why, ATTRIB_NONE);
+        for (size_t t = 0; !u->why && t < u->ntexts && rc == 0; t++)
+            rc = unknown_record(b, fmt, a, m, a->name[u->text + t], NULL, u->text + t);
+    }
     attrib_model_free(m);
     return rc;
 }
@@ -439,40 +550,63 @@ static int write_unknowns(struct run *r, struct attr *a, struct ebuf *b)
 struct folds {
     const struct attrib_corpus *c;
     const struct attrib_options *opt;
+    const struct attrib_cell *cells;
+    size_t ncells;
 };
 
-static int fold(void *arg, const void *in, void *out)
+struct fold_out {
+    struct attrib_result *r;    /* texts of the file x cells; owned */
+    size_t texts;
+};
+
+static int fold(void *arg, const void *in, void *out_)
 {
     const struct folds *f = arg;
-    return attrib_loo_text(f->c, f->opt, *(const size_t *)in, out);
+    size_t file = *(const size_t *)in;
+    struct fold_out *out = out_;
+    out->texts = attrib_corpus_file_texts(f->c, file, NULL);
+    out->r = calloc(out->texts * f->ncells, sizeof *out->r);
+    if (!out->r)
+        return PARDO_ENOMEM;
+    return attrib_loo_file(f->c, f->opt, f->cells, f->ncells, file, out->r);
 }
 
-/* Every fold, res[i] for known text i, on a pool of r->nworkers threads.
- * res must be zeroed (a fold that does not run leaves it so).  0 or the
- * first fold's error. */
-static int run_folds(const struct run *r, struct attr *a, struct attrib_result *res,
-                     size_t n)
+static void folds_free(struct fold_out *o, size_t n, size_t ncells)
 {
-    size_t *texts = malloc(n * sizeof *texts);
-    int *status = malloc(n * sizeof *status);
+    for (size_t i = 0; o && i < n; i++)
+        attrib_results_free(o[i].r, o[i].texts * ncells);
+    free(o);
+}
+
+/* Every fold, out[i] for the i-th known file, on a pool of r->nworkers
+ * threads.  out must be zeroed.  0 or the first fold's error. */
+static int run_folds(const struct run *r, struct attr *a, struct fold_out *out, size_t n)
+{
+    size_t *files = malloc((n ? n : 1) * sizeof *files);
+    int *status = malloc((n ? n : 1) * sizeof *status);
     pardo_pool *pool = NULL;
-    int rc = texts && status ? 0 : PARDO_ENOMEM;
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        texts[i] = i;
+    int rc = files && status ? 0 : PARDO_ENOMEM;
+    size_t k = 0;
+    for (size_t f = 0; rc == 0 && f < attrib_corpus_files(a->corpus); f++) {
+        size_t first;
+        attrib_corpus_file_texts(a->corpus, f, &first);
+        if (attrib_corpus_text_label(a->corpus, first) != ATTRIB_NONE)
+            files[k++] = f;
+    }
     if (rc == 0 && r->nworkers > 1 && n > 1) {
         pardo_options po = { .workers = r->nworkers };
         signals_block(1);               /* only the main thread takes them */
         rc = pardo_pool_open(&pool, &po);
         signals_block(0);
     }
-    struct folds f = { a->corpus, &a->opt };
+    struct folds f = { a->corpus, &a->opt, a->cells, a->ncells };
     if (rc == 0)
-        rc = pardo_map(pool, fold, &f, texts, sizeof *texts, res, sizeof *res, n, status);
+        rc = pardo_map(pool, fold, &f, files, sizeof *files, out, sizeof *out, n, status);
     for (size_t i = 0; rc == PARDO_EITEM && i < n; i++)
         if (status[i])
             rc = status[i];
     pardo_pool_free(pool);
-    free(texts);
+    free(files);
     free(status);
     return rc;
 }
@@ -483,7 +617,7 @@ static void loo_record(struct ebuf *b, enum format fmt, struct attr *a,
     const struct attrib_corpus *c = a->corpus;
     struct rec rec;
     rec_begin(&rec, b, fmt);
-    rec_cstr(&rec, "path", a->known[res->text].path);
+    rec_cstr(&rec, "path", a->name[res->text]);
     label_field(&rec, "label", c, res->label);
     label_field(&rec, "nearest", c, res->nearest);
     rec_bool(&rec, "correct", res->nearest != ATTRIB_NONE && res->nearest == res->label);
@@ -517,6 +651,19 @@ static void summary_row(struct ebuf *b, enum format fmt, const struct attrib_cor
     rec_end(&rec);
 }
 
+static void labels_object(struct rec *rec, const struct attrib_corpus *c,
+                          const struct attrib_summary *s)
+{
+    rec_obj_begin(rec, "labels");
+    for (size_t l = 0; l < s->nlabels; l++) {
+        rec_obj_begin(rec, attrib_corpus_label(c, l));
+        rec_u64(rec, "texts", s->labels[l].texts);
+        rec_u64(rec, "correct", s->labels[l].correct);
+        rec_obj_end(rec);
+    }
+    rec_obj_end(rec);
+}
+
 static void loo_summary(struct ebuf *b, enum format fmt, const struct attrib_corpus *c,
                         const struct attrib_summary *s)
 {
@@ -532,98 +679,130 @@ static void loo_summary(struct ebuf *b, enum format fmt, const struct attrib_cor
     rec_u64(&rec, "texts", s->all.texts);
     rec_u64(&rec, "correct", s->all.correct);
     rec_rate(&rec, "accuracy", s->accuracy, 1);
-    rec_obj_begin(&rec, "labels");
-    for (size_t l = 0; l < s->nlabels; l++) {
-        rec_obj_begin(&rec, attrib_corpus_label(c, l));
-        rec_u64(&rec, "texts", s->labels[l].texts);
-        rec_u64(&rec, "correct", s->labels[l].correct);
-        rec_obj_end(&rec);
-    }
-    rec_obj_end(&rec);
+    labels_object(&rec, c, s);
     rec_end(&rec);
 }
 
-/* pardo report's record of one cell of an MFW and delta grid: the
- * summary with the cell's settings after "loo" (spec section 10), and
- * "features_used" when the known texts have fewer features than the MFW. */
-static void cell_summary(struct ebuf *b, struct attr *a, const struct attrib_summary *s,
-                         size_t features)
+/* --culling: an integer as one, else with four decimals. */
+static void culling_field(struct rec *rec, double v)
 {
-    const struct attrib_corpus *c = a->corpus;
-    char num[64];
+    if (v == floor(v))
+        rec_u64(rec, "culling", (uint64_t)v);
+    else
+        rec_rate(rec, "culling", v, 1);
+}
+
+/* A grid's cell: the summary with what makes the cell. */
+static void cell_summary(struct ebuf *b, const struct opts *o, const struct attrib_corpus *c,
+                         const struct attrib_cell *cell, size_t available,
+                         const struct attrib_summary *s)
+{
     struct rec rec;
-    rec_begin(&rec, b, FMT_JSONL);
-    rec_bool(&rec, "loo", 1);
-    rec_cstr(&rec, "features", "words");
-    rec_u64(&rec, "ngram", 1);
-    rec_u64(&rec, "mfw", a->opt.mfw);
-    rec_cstr(&rec, "delta", attrib_delta_name(a->opt.delta));
-    snprintf(num, sizeof num, "%g", a->opt.culling);
-    ebuf_puts(b, ",\"culling\":");
-    ebuf_puts(b, num);
-    if (features < a->opt.mfw)
-        rec_u64(&rec, "features_used", features);
+    rec_begin(&rec, b, o->format);
+    if (o->format == FMT_JSONL)
+        rec_bool(&rec, "loo", 1);
+    rec_cstr(&rec, "features", o->chars ? "chars" : "words");
+    rec_u64(&rec, "ngram", (uint64_t)o->ngram);
+    rec_u64(&rec, "mfw", cell->mfw);
+    rec_cstr(&rec, "delta", attrib_delta_name(cell->delta));
+    culling_field(&rec, o->culling);
+    if (cell->mfw > available)
+        rec_u64(&rec, "features_used", available);
+    else if (o->format != FMT_JSONL)
+        rec_null(&rec, "features_used");
     rec_u64(&rec, "texts", s->all.texts);
     rec_u64(&rec, "correct", s->all.correct);
     rec_rate(&rec, "accuracy", s->accuracy, 1);
-    rec_obj_begin(&rec, "labels");
-    for (size_t l = 0; l < s->nlabels; l++) {
-        rec_obj_begin(&rec, attrib_corpus_label(c, l));
-        rec_u64(&rec, "texts", s->labels[l].texts);
-        rec_u64(&rec, "correct", s->labels[l].correct);
-        rec_obj_end(&rec);
-    }
-    rec_obj_end(&rec);
+    if (o->format == FMT_JSONL)
+        labels_object(&rec, c, s);
     rec_end(&rec);
 }
 
-/* The features of a model of every known text under a->opt (the most a
- * fold can have).  0 or PARDO_ENOMEM. */
-static int model_features(struct attr *a, size_t *features)
+/* The results of cell k of every fold, in text order, into res (shallow). */
+static size_t cell_results(const struct fold_out *out, size_t n, size_t ncells, size_t k,
+                           struct attrib_result *res)
 {
-    struct attrib_model *m;
-    int rc = attrib_model_new(&m, a->corpus, &a->opt, ATTRIB_NONE);
-    if (rc == 0)
-        *features = attrib_model_features(m);
-    attrib_model_free(m);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t t = 0; t < out[i].texts; t++)
+            res[m++] = out[i].r[t * ncells + k];
+    return m;
+}
+
+static int write_grid(struct run *r, struct attr *a, struct ebuf *b,
+                      const struct fold_out *out, size_t n, struct attrib_result *res)
+{
+    static const char *const head[] = { "features", "ngram", "mfw", "delta", "culling",
+                                        "features_used", "texts", "correct", "accuracy" };
+    if (r->o->format != FMT_JSONL)
+        rec_header(b, r->o->format, head, sizeof head / sizeof head[0]);
+    size_t available = attrib_features_available(a->corpus, &a->opt);
+    int rc = 0;
+    for (size_t k = 0; k < a->ncells && rc == 0; k++) {
+        struct attrib_summary sum = { 0 };
+        size_t m = cell_results(out, n, a->ncells, k, res);
+        rc = attrib_summarize(a->corpus, res, m, &sum);
+        if (rc == 0)
+            cell_summary(b, r->o, a->corpus, &a->cells[k], available, &sum);
+        attrib_summary_free(&sum);
+    }
     return rc;
 }
 
-/* Every fold under a->opt: each known text's record and the summary, or
- * (cell) only the grid cell's record. */
-static int loo_records(struct run *r, struct attr *a, struct ebuf *b, enum format fmt,
-                       int cell)
+/* The records of `attribute --loo` for cell k of the folds out[0..n):
+ * each known text's, then the summary. */
+static int write_cell(struct ebuf *b, enum format fmt, struct attr *a,
+                      const struct fold_out *out, size_t n, size_t k,
+                      struct attrib_result *res)
 {
     static const char *const head[] = { "path", "label", "nearest", "correct", "texts",
                                         "accuracy" };
-    size_t n = a->nknown, features = 0;
-    struct attrib_result *res = calloc(n, sizeof *res);
     struct attrib_summary sum = { 0 };
-    int rc = res ? warn_if_flat(a) : PARDO_ENOMEM;
-    if (rc == 0)
-        rc = run_folds(r, a, res, n);
-    if (rc == 0)
-        rc = attrib_summarize(a->corpus, res, n, &sum);
-    if (rc == 0 && cell)
-        rc = model_features(a, &features);
-    if (rc == 0 && cell) {
-        cell_summary(b, a, &sum, features);
-    } else if (rc == 0) {
+    size_t m = cell_results(out, n, a->ncells, k, res);
+    int rc = attrib_summarize(a->corpus, res, m, &sum);
+    if (rc == 0) {
         warn_unscored(a->corpus, &sum);
         header(b, fmt, head, 6, a->corpus, NULL);
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < m; i++)
             loo_record(b, fmt, a, &res[i]);
         loo_summary(b, fmt, a->corpus, &sum);
     }
-    if (res)
-        attrib_results_free(res, n);
     attrib_summary_free(&sum);
     return rc;
 }
 
+/* Every fold over the cells a->cells: *out gets one result set per known
+ * file (*n of them), *res room for every known text's result.  Both are
+ * the caller's to free (folds_free, free), also on error. */
+static int loo_folds(struct run *r, struct attr *a, struct fold_out **out, size_t *n,
+                     struct attrib_result **res)
+{
+    size_t ntexts = attrib_corpus_known(a->corpus);
+    *n = 0;
+    for (size_t f = 0; f < attrib_corpus_files(a->corpus); f++) {
+        size_t first;
+        attrib_corpus_file_texts(a->corpus, f, &first);
+        *n += attrib_corpus_text_label(a->corpus, first) != ATTRIB_NONE;
+    }
+    *out = calloc(*n ? *n : 1, sizeof **out);
+    *res = malloc((ntexts ? ntexts : 1) * sizeof **res);
+    int rc = *out && *res ? warn_if_flat(a) : PARDO_ENOMEM;
+    return rc ? rc : run_folds(r, a, *out, *n);
+}
+
 static int write_loo(struct run *r, struct attr *a, struct ebuf *b)
 {
-    return loo_records(r, a, b, r->o->format, 0);
+    struct fold_out *out;
+    struct attrib_result *res;
+    size_t n;
+    int rc = loo_folds(r, a, &out, &n, &res);
+    if (rc == 0 && a->ncells > 1)
+        rc = write_grid(r, a, b, out, n, res);
+    else if (rc == 0)
+        rc = write_cell(b, r->o->format, a, out, n, 0, res);
+    folds_free(out, n, a->ncells);
+    free(res);
+    return rc;
 }
 
 /* ---- favourite words ------------------------------------------------------------ */
@@ -757,6 +936,10 @@ static void attr_free(struct run *r)
     free(a->ents);
     free(a->dist);
     attrib_corpus_free(a->corpus);
+    for (size_t i = 0; i < a->nname; i++)
+        free(a->name[i]);
+    free(a->name);
+    free(a->cells);
     free(a);
     r->state = NULL;
     r->first_paths = NULL;
@@ -764,7 +947,8 @@ static void attr_free(struct run *r)
 }
 
 static const struct command_ops ops = {
-    .process = attr_process,
+    .process = features_process,
+    .pack = features_pack_hook,
     .setup = attr_setup,
     .take = attr_take,
     .finish = attr_finish,
@@ -784,15 +968,33 @@ int attribute_report_favorites(struct run *r, size_t k, struct ebuf *b)
     return rc ? rc : b->oom ? PARDO_ENOMEM : 0;
 }
 
-int attribute_report_loo(struct run *r, size_t mfw, int delta, int cell, struct ebuf *b)
+int attribute_report_loo(struct run *r, const struct attrib_cell *cells, size_t ncells,
+                         struct ebuf *grid, struct ebuf *loo)
 {
     struct attr *a = r->state;
-    struct attrib_options keep = a->opt;
-    a->opt.mfw = mfw;
-    a->opt.delta = (enum attrib_delta)delta;
-    int rc = loo_records(r, a, b, FMT_JSONL, cell);
-    a->opt = keep;
-    return rc ? rc : b->oom ? PARDO_ENOMEM : 0;
+    size_t k = 0;
+    while (k < ncells && (cells[k].mfw != a->opt.mfw || cells[k].delta != a->opt.delta))
+        k++;
+    if (k == ncells)
+        return PARDO_EINVAL;
+    struct attrib_cell *mine = malloc(ncells * sizeof *mine);
+    if (!mine)
+        return PARDO_ENOMEM;
+    memcpy(mine, cells, ncells * sizeof *mine);
+    free(a->cells);
+    a->cells = mine;
+    a->ncells = ncells;
+    struct fold_out *out;
+    struct attrib_result *res;
+    size_t n;
+    int rc = loo_folds(r, a, &out, &n, &res);
+    if (rc == 0)
+        rc = write_grid(r, a, grid, out, n, res);
+    if (rc == 0)
+        rc = write_cell(loo, FMT_JSONL, a, out, n, k, res);
+    folds_free(out, n, a->ncells);
+    free(res);
+    return rc ? rc : grid->oom || loo->oom ? PARDO_ENOMEM : 0;
 }
 
 int attribute_report_unknowns(struct run *r, struct ebuf *b)

@@ -119,7 +119,11 @@ void rec_header(struct ebuf *b, enum format fmt, const char *const *names, size_
 
 /* ---- options (opts.c) ----------------------------------------------------- */
 
-enum command { CMD_NONE = 0, CMD_COUNT, CMD_STATS, CMD_WORDS, CMD_ATTRIBUTE, CMD_REPORT };
+enum command { CMD_NONE = 0, CMD_COUNT, CMD_STATS, CMD_WORDS, CMD_ATTRIBUTE, CMD_CLUSTER,
+                   CMD_REPORT };
+
+#define OPTS_MAX_DELTAS 5
+enum linkage { LINK_WARD = 0, LINK_AVERAGE, LINK_COMPLETE, LINK_SINGLE };
 
 struct opts {
     enum command cmd;
@@ -138,13 +142,19 @@ struct opts {
     int    isolate;             /* --isolate: worker processes */
     double timeout;             /* --timeout SEC; 0 = none */
     const char *known;          /* --known LABELS (attribute, words --favorites) */
-    int    mfw;                 /* --mfw N */
-    int    delta;               /* --delta: an enum attrib_delta */
+    int    mfw;                 /* --mfw N: the first (or only) value */
+    size_t *mfws; size_t n_mfws;/* --mfw N,N or FROM:TO:STEP: ascending, owned */
+    int    delta;               /* --delta: an enum attrib_delta, the first */
+    int    deltas[OPTS_MAX_DELTAS]; size_t n_deltas;   /* --delta D,D: as given */
+    int    chars;               /* --features chars (else words) */
+    int    ngram;               /* --ngram N, 1..8 */
+    int    sample_size;         /* --sample-size N; 0 = whole files */
+    int    linkage;             /* --linkage: an enum linkage */
+    int    matrix;              /* cluster --matrix */
     int    loo;                 /* --loo */
     double culling;             /* --culling PERCENT; 0 = off */
     int    no_pronouns;         /* --no-pronouns */
     int    favorites;           /* words --favorites K; 0 = off (report: 10) */
-    const char *cluster_input;  /* report: TREE,MATRIX files for its section 5 */
     int    lexdiv;              /* stats --lexdiv */
     int    mattr_window;        /* --mattr-window L */
     int    help, version, man, debug_rss;

@@ -134,7 +134,7 @@ static int analyze(const struct run *r, struct worker *w)
     return text_analyze(w->clean.body, w->clean.body_len, w->words, &w->st);
 }
 
-static int stats_process(const struct run *r, struct worker *w)
+int stats_process(const struct run *r, struct worker *w)
 {
     int rc = analyze(r, w);
     if (rc == 0 && r->o->lexdiv) {
@@ -329,6 +329,7 @@ const struct command_ops *command_ops_for(const struct opts *o)
     case CMD_STATS:     return &stats_ops;
     case CMD_WORDS:     return o->favorites ? attribute_ops(o) : &words_ops;
     case CMD_ATTRIBUTE: return attribute_ops(o);
+    case CMD_CLUSTER:   return cluster_ops();
     case CMD_REPORT:    return report_ops(o);
     default:            return NULL;
     }

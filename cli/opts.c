@@ -26,9 +26,11 @@
 #include "cli.h"
 
 #define BIT(c) (1u << (c))
-#define ALL_CMDS (BIT(CMD_COUNT) | BIT(CMD_STATS) | BIT(CMD_WORDS) | BIT(CMD_ATTRIBUTE) | \
-                  BIT(CMD_REPORT))
+#define ALL_CMDS (BIT(CMD_COUNT) | BIT(CMD_STATS) | BIT(CMD_WORDS) | BIT(CMD_ATTRIBUTE) \
+                  | BIT(CMD_CLUSTER) | BIT(CMD_REPORT))
 #define RECORD_CMDS (ALL_CMDS & ~BIT(CMD_REPORT))     /* those that print records */
+/* those that shape the features of attribute (spec section 10) */
+#define STYLO_CMDS (BIT(CMD_ATTRIBUTE) | BIT(CMD_CLUSTER) | BIT(CMD_REPORT))
 
 struct opt_def;
 typedef int opt_set_fn(struct opts *o, const struct opt_def *d, const char *arg);
@@ -56,7 +58,7 @@ struct cmd_def {
 
 static opt_set_fn set_flag, set_int, set_str, set_format, set_encoding,
                   set_terms, set_list, set_corpus_only, set_seconds, set_delta,
-                  set_percent;
+                  set_percent, set_mfw, set_features, set_linkage;
 
 #define F(field) offsetof(struct opts, field)
 
@@ -78,8 +80,8 @@ static const struct opt_def options[] = {
       "repeats); hdd, the expected share of types in a draw of 42 words "
       "(null under 42 words); yule_k, Yule's K (null without words). "
       "In CSV and TSV a null is an empty field." },
-    { 0, "mattr-window", "L", BIT(CMD_STATS), set_int, F(mattr_window), 1, 1000000,
-      "Words in each window of mattr, 1 to 1000000 (default 100; needs --lexdiv)",
+    { 0, "mattr-window", "L", BIT(CMD_STATS) | BIT(CMD_REPORT), set_int, F(mattr_window), 1, 1000000,
+      "Words in each window of mattr, 1 to 1000000 (default 100; stats: needs --lexdiv)",
       NULL },
     { 0, "top", "K", BIT(CMD_WORDS), set_int, F(top), 1, 1000000,
       "Words per record, most frequent first (default 20)",
@@ -105,30 +107,68 @@ static const struct opt_def options[] = {
       "LABELS file's folder joined to a relative path). "
       "The known texts are read like any PATH (the same decoding, boilerplate "
       "removal, -j, --isolate, --timeout), once each." },
-    { 0, "mfw", "N", BIT(CMD_ATTRIBUTE) | BIT(CMD_REPORT), set_int, F(mfw), 1, 1000000,
-      "Use the N most frequent words of the known texts (default 100)",
-      "Ties at the N-th word are broken by the bytes of the word. A word whose "
-      "rate is the same in every known text is then dropped, not replaced." },
-    { 0, "delta", "D", BIT(CMD_ATTRIBUTE) | BIT(CMD_REPORT), set_delta, F(delta), 0, 0,
-      "Distance: burrows (default), cosine or eder",
-      "burrows is the mean over the words of |z_text - z_author|; cosine is "
-      "1 - cos(z_text, z_author), from 0 to 2; eder is Eder's Delta, the sum of "
-      "|z_text - z_author| weighted from about 1 (the most frequent word) down "
-      "to 1/N, as stylo's dist.eder." },
+    { 0, "features", "KIND", STYLO_CMDS | BIT(CMD_WORDS),
+      set_features, F(chars), 0, 0,
+      "Features: words (default) or chars (character n-grams)",
+      "words: every --ngram consecutive WORDs of a file (numbers skipped, "
+      "sentences no boundary), lowercased, joined by one space. chars: the "
+      "file's lowercased WORDs joined by one space make one string; its features "
+      "are every --ngram consecutive characters (code points) of it. A feature's "
+      "value in a text is its count divided by the text's number of n-grams. "
+      "For words this applies with --favorites only." },
+    { 0, "ngram", "N", STYLO_CMDS | BIT(CMD_WORDS), set_int,
+      F(ngram), 1, 8,
+      "Length of an n-gram feature, 1 to 8 (default 1)", NULL },
+    { 0, "mfw", "N", STYLO_CMDS, set_mfw, F(mfw), 1, 1000000,
+      "Use the N most frequent features (default 100)",
+      "Counted over the known texts (attribute) or all the texts (cluster). "
+      "Ties at the N-th feature are broken by the bytes of the feature. A feature "
+      "whose rate is the same in every known text is then dropped, not replaced. "
+      "With --loo, N may be a list (100,500) or an inclusive range "
+      "FROM:TO:STEP (100:1000:100): a grid, see attribute." },
+    { 0, "delta", "D", STYLO_CMDS, set_delta, F(delta), 0, 0,
+      "Distance: burrows (default), argamon, eder, cosine or minmax",
+      "burrows is the mean over the features of |z_text - z_author|; argamon "
+      "(Argamon's linear Delta) is sqrt(sum (z_text - z_author)^2) / F; eder is "
+      "Eder's Delta, the sum of |z_text - z_author| weighted by (F - i + 2) / F "
+      "for the i-th most frequent of F features, as stylo's dist.eder; cosine is "
+      "1 - cos(z_text, z_author), from 0 to 2; minmax (Ruzicka) is 1 - sum min / "
+      "sum max over the relative frequencies (not z-scores), an author's being "
+      "the mean of its texts'. With --loo, D may be a comma list "
+      "(burrows,cosine): a grid, see attribute." },
     { 0, "loo", NULL, BIT(CMD_ATTRIBUTE), set_flag, F(loo), 0, 0,
       "Attribute each known text with the others (leave-one-out); no PATH",
       "Each known text in turn is taken out, the words, z-scores and author "
       "profiles are rebuilt from the others, and it is attributed; an author "
       "whose only text is taken out is not a candidate for it. The folds run "
       "on -j threads; the output is the same for every -j." },
-    { 0, "culling", "PERCENT", BIT(CMD_ATTRIBUTE) | BIT(CMD_REPORT), set_percent, F(culling), 0, 0,
-      "Only words used by at least PERCENT% of the known texts (default 0)",
-      "stylo's culling: applied before the --mfw words are chosen. Off by default, "
+    { 0, "culling", "PERCENT", STYLO_CMDS, set_percent, F(culling), 0, 0,
+      "Only features used by at least PERCENT% of the texts (default 0)",
+      "stylo's culling, over the known texts (attribute) or all the texts (cluster): "
+      "applied before the --mfw features are chosen. Off by default, "
       "as in the spec's method; see doc/accuracy.md for what it changes." },
-    { 0, "no-pronouns", NULL, BIT(CMD_ATTRIBUTE) | BIT(CMD_REPORT), set_flag, F(no_pronouns), 0, 0,
+    { 0, "no-pronouns", NULL, STYLO_CMDS, set_flag, F(no_pronouns), 0, 0,
       "Never use English personal pronouns as words to compare",
       "The 31 words of stylo's English list (he, her, i, me, my, she, they, "
       "thou, you, ...; not it or its). Off by default." },
+    { 0, "sample-size", "N", STYLO_CMDS | BIT(CMD_WORDS), set_int, F(sample_size), 1, 100000000,
+      "Cut each file into samples of N WORDs, each a text",
+      "From the file's start; the remainder (fewer than N WORDs) is dropped. "
+      "Sample k of PATH is named PATH#k (k = 1, 2, ...) and keeps the file's "
+      "label. A file with fewer than N WORDs gives the error \"shorter than one "
+      "sample (W words)\" and the run goes on (exit status 1); for a known text "
+      "the message goes to stderr. Under --loo a whole file is held out at once, "
+      "and the accuracy counts samples. With --features chars a sample's string "
+      "is made of its WORDs. For words --favorites (and report's favourite "
+      "words) a label's texts are its samples." },
+    { 0, "linkage", "METHOD", BIT(CMD_CLUSTER) | BIT(CMD_REPORT), set_linkage, F(linkage), 0, 0,
+      "Tree: ward (default), average, complete or single",
+      "As R's hclust with ward.D2, average, complete and single." },
+    { 0, "matrix", NULL, BIT(CMD_CLUSTER), set_flag, F(matrix), 0, 0,
+      "Write the text x text distance matrix instead of the tree",
+      "In CSV and TSV a header (path, then every path) and one row per text; in "
+      "JSON Lines one record per text {\"path\": P, \"distances\": [...]}, in "
+      "input order, four decimals." },
     { 0, "favorites", "K", BIT(CMD_WORDS) | BIT(CMD_REPORT), set_int, F(favorites), 1, 1000000,
       "Each label's K favourite words (words: with --known, no PATH; report: default 10)",
       "A word qualifies for a label when at least half of the label's texts use "
@@ -208,10 +248,6 @@ static const struct opt_def options[] = {
       "Print the version and exit", NULL },
     { 0, "man", NULL, 0, set_flag, F(man), 0, 0, NULL, NULL },
     { 0, "debug-rss", NULL, ALL_CMDS, set_flag, F(debug_rss), 0, 0, NULL, NULL },
-    /* The two inputs of the report's clustering section (a Newick tree and
-     * cluster --matrix records) from files, until cluster is built in. */
-    { 0, "cluster-input", "TREE,MATRIX", BIT(CMD_REPORT), set_str, F(cluster_input), 0, 0,
-      NULL, NULL },
 };
 
 #define N_OPTIONS (sizeof options / sizeof options[0])
@@ -275,9 +311,30 @@ static const struct cmd_def commands[] = {
       "The output is the same for every -j, with --unordered and with --isolate: "
       "the records are written once every file is read. A PATH that is also a "
       "known text is attributed as it is, by a model that includes it; --loo is "
-      "the fair test." },
+      "the fair test. "
+      "A grid: with --loo, several --mfw values or --delta distances give one "
+      "summary record per cell (and no per-text record), MFW ascending, then the "
+      "distances in the order given, the files read once: {\"loo\": true, "
+      "\"features\": \"words\", \"ngram\": 1, \"mfw\": 500, \"delta\": \"cosine\", "
+      "\"culling\": 0, \"texts\": ..., \"correct\": ..., \"accuracy\": ..., "
+      "\"labels\": {...}}; a cell whose MFW exceeds the features the known texts "
+      "offer uses all of them and adds \"features_used\": F. In CSV and TSV one "
+      "row per cell: features, ngram, mfw, delta, culling, features_used (empty "
+      "when all MFW were used), texts, correct, accuracy." },
+    { "cluster", CMD_CLUSTER,
+      "[--linkage METHOD] [--matrix] [--mfw N] [--delta D] [OPTIONS] PATH...", NULL,
+      "Cluster the files by their style into a tree",
+      "Unsupervised: the features, culling and z-scores of attribute, computed "
+      "over all the files given (or their samples), the distance between every "
+      "two texts (--delta), then agglomerative clustering (--linkage, as R's "
+      "hclust; ward is ward.D2). Writes one Newick tree on one line: a leaf is "
+      "'PATH' (a ' inside doubled), an inner node (A,B) with the child that holds "
+      "the earlier input first, every branch :LEN (four decimals), ending in ;. "
+      "Equal distances merge the pair of earliest texts first. A file that "
+      "cannot be read, or has no n-gram, is left out and reported on stderr "
+      "(exit status 1). With --matrix: the distance matrix instead." },
     { "report", CMD_REPORT, "[--known LABELS] [OPTIONS] [PATH...] -o FILE.html", NULL,
-      "Write one HTML page of charts: fingerprints, favourite words, attribution",
+      "Write one HTML page of charts: fingerprints, favourites, attribution, tree",
       "Reads every text once (the known texts of LABELS first, then the PATHs; a "
       "PATH that is one of the known texts is taken once, as known) and writes one "
       "self-contained HTML file that opens offline: the chart libraries (vega, "
@@ -286,12 +343,17 @@ static const struct cmd_def commands[] = {
       "fingerprints (ly_per_10k, exclam_per_100k, sentence_mean, ttr, and mattr "
       "and mtld when the stats records have them) of every text by label; with "
       "--known, each label's --favorites words (default 10), the leave-one-out "
-      "accuracy over the MFW grid 50, 100, 200, 500, 1000 (and --mfw) for each "
-      "delta, the confusion matrix of --mfw and --delta, and the distances of "
-      "each PATH to every author; the clustering of the texts. A section "
+      "accuracy over the MFW grid 50, 100, 200, 500, 1000 (and --mfw) for the "
+      "deltas burrows, argamon, eder, cosine and minmax (the records of "
+      "attribute --loo --mfw LIST --delta LIST, from one run of the folds), the "
+      "confusion matrix of --mfw and --delta, and the distances of each PATH to "
+      "every author; the clustering of every text read (the tree by --linkage "
+      "and the distance matrix of cluster, --mfw and --delta, the texts in the "
+      "order they were read). --features, --ngram, --sample-size, --culling and "
+      "--no-pronouns shape the features as in attribute and cluster. A section "
       "without its inputs says why it is left out. The data of each chart is "
-      "in the page as the JSON Lines that stats, words --favorites and "
-      "attribute print (a < inside a string is written \\u003c). A file "
+      "in the page as the JSON Lines that stats, words --favorites, attribute "
+      "and cluster print (a < inside a string is written \\u003c). A file "
       "that cannot be read is listed with its reason (exit status 1); a known "
       "text that cannot be read ends the run, as in attribute." },
 };
@@ -499,16 +561,128 @@ static int set_encoding(struct opts *o, const struct opt_def *d, const char *arg
     return 0;
 }
 
+static int push(void *arrayp, size_t *n, const void *item, size_t size);
+
+/* D or D,D,...: each distance once. */
 static int set_delta(struct opts *o, const struct opt_def *d, const char *arg)
 {
     (void)d;
-    enum attrib_delta v;
-    if (attrib_delta_parse(arg, &v) != 0) {
-        fprintf(stderr, "pardo: unknown distance '%s' (burrows, cosine or eder)\n", arg);
-        return CLI_EUSAGE;
+    o->n_deltas = 0;
+    for (const char *p = arg;; p++) {
+        size_t len = strcspn(p, ",");
+        char name[16];
+        enum attrib_delta v;
+        snprintf(name, sizeof name, "%.*s", (int)(len < 15 ? len : 15), p);
+        if (len >= sizeof name || attrib_delta_parse(name, &v) != 0) {
+            fprintf(stderr, "pardo: unknown distance '%.*s' (burrows, argamon, eder, "
+                    "cosine or minmax)\n", (int)len, p);
+            return CLI_EUSAGE;
+        }
+        for (size_t i = 0; i < o->n_deltas; i++)
+            if (o->deltas[i] == (int)v) {
+                fprintf(stderr, "pardo: --delta names %s twice\n", name);
+                return CLI_EUSAGE;
+            }
+        o->deltas[o->n_deltas++] = (int)v;
+        p += len;
+        if (!*p)
+            break;
     }
-    o->delta = (int)v;
+    o->delta = o->deltas[0];
     return 0;
+}
+
+static int size_cmp(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* One integer of --mfw from s[0..len): 0 when it is none in [min, max]. */
+static long mfw_value(const struct opt_def *d, const char *s, size_t len)
+{
+    char buf[24];
+    if (len == 0 || len >= sizeof buf)
+        return 0;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    char *end;
+    errno = 0;
+    long v = strtol(buf, &end, 10);
+    return errno || *end || v < d->min || v > d->max ? 0 : v;
+}
+
+/* N, N,N,... or FROM:TO:STEP; sorted ascending, each value once. */
+static int set_mfw(struct opts *o, const struct opt_def *d, const char *arg)
+{
+    free(o->mfws);
+    o->mfws = NULL;
+    o->n_mfws = 0;
+    const char *c1 = strchr(arg, ':');
+    if (c1) {
+        const char *c2 = strchr(c1 + 1, ':');
+        long from = mfw_value(d, arg, (size_t)(c1 - arg));
+        long to = c2 ? mfw_value(d, c1 + 1, (size_t)(c2 - c1 - 1)) : 0;
+        long step = c2 ? mfw_value(d, c2 + 1, strlen(c2 + 1)) : 0;
+        if (!from || !to || !step || to < from || (to - from) / step >= 10000) {
+            fprintf(stderr, "pardo: --mfw wants FROM:TO:STEP with 1 <= FROM <= TO <= %d "
+                    "and at most 10000 values, not '%s'\n", d->max, arg);
+            return CLI_EUSAGE;
+        }
+        for (long v = from; v <= to; v += step) {
+            size_t x = (size_t)v;
+            if (push(&o->mfws, &o->n_mfws, &x, sizeof x))
+                return PARDO_ENOMEM;
+        }
+    } else {
+        for (const char *p = arg;; p++) {
+            size_t len = strcspn(p, ",");
+            long v = mfw_value(d, p, len);
+            if (!v) {
+                fprintf(stderr, "pardo: --mfw wants integers from %d to %d, not '%s'\n",
+                        d->min, d->max, arg);
+                return CLI_EUSAGE;
+            }
+            size_t x = (size_t)v;
+            if (push(&o->mfws, &o->n_mfws, &x, sizeof x))
+                return PARDO_ENOMEM;
+            p += len;
+            if (!*p)
+                break;
+        }
+    }
+    qsort(o->mfws, o->n_mfws, sizeof *o->mfws, size_cmp);
+    size_t u = 0;
+    for (size_t i = 0; i < o->n_mfws; i++)
+        if (u == 0 || o->mfws[u - 1] != o->mfws[i])
+            o->mfws[u++] = o->mfws[i];
+    o->n_mfws = u;
+    o->mfw = (int)o->mfws[0];
+    return 0;
+}
+
+static int set_features(struct opts *o, const struct opt_def *d, const char *arg)
+{
+    (void)d;
+    if (strcmp(arg, "words") == 0 || strcmp(arg, "chars") == 0) {
+        o->chars = arg[0] == 'c';
+        return 0;
+    }
+    fprintf(stderr, "pardo: unknown features '%s' (words or chars)\n", arg);
+    return CLI_EUSAGE;
+}
+
+static int set_linkage(struct opts *o, const struct opt_def *d, const char *arg)
+{
+    (void)d;
+    static const char *const names[] = { "ward", "average", "complete", "single" };
+    for (int i = 0; i < 4; i++)
+        if (strcmp(arg, names[i]) == 0) {
+            o->linkage = i;
+            return 0;
+        }
+    fprintf(stderr, "pardo: unknown linkage '%s' (ward, average, complete or single)\n", arg);
+    return CLI_EUSAGE;
 }
 
 static int set_percent(struct opts *o, const struct opt_def *d, const char *arg)
@@ -658,7 +832,8 @@ static int operand(struct parse *p, const char *word)
     if (o->cmd == CMD_NONE) {
         const struct cmd_def *c = find_command(word);
         if (!c) {
-            fprintf(stderr, "pardo: unknown command '%s' (count, stats, words or attribute)\n",
+            fprintf(stderr, "pardo: unknown command '%s' (count, stats, words, attribute "
+                    "or cluster)\n",
                     word);
             return CLI_EUSAGE;
         }
@@ -690,7 +865,7 @@ static int check(const struct parse *p)
             return CLI_EUSAGE;
         }
     const struct opt_def *window = find_long("mattr-window", 12);
-    if (p->seen[window - options] && !o->lexdiv) {
+    if (p->seen[window - options] && !o->lexdiv && o->cmd != CMD_REPORT) {
         fprintf(stderr, "pardo: --mattr-window goes with --lexdiv\n");
         return CLI_EUSAGE;
     }
@@ -707,6 +882,18 @@ static int check_known(const struct parse *p)
     const struct opts *o = p->o;
     int paths = o->n_paths || o->n_lists;
     const char *no_path = NULL;
+    if ((o->n_mfws > 1 || o->n_deltas > 1) && !(o->cmd == CMD_ATTRIBUTE && o->loo)) {
+        fprintf(stderr, "pardo: several --mfw or --delta values (a grid) go with "
+                "attribute --loo\n");
+        return CLI_EUSAGE;
+    }
+    if (o->cmd == CMD_WORDS && !o->favorites
+        && (p->seen[find_long("features", 8) - options] || p->seen[find_long("ngram", 5) - options]
+            || o->sample_size)) {
+        fprintf(stderr, "pardo: --features, --ngram and --sample-size go with words "
+                "--favorites K\n");
+        return CLI_EUSAGE;
+    }
     if (o->cmd == CMD_WORDS && o->favorites) {
         const struct opt_def *top = find_long("top", 3);
         if (p->seen[top - options] || o->corpus) {
@@ -741,7 +928,7 @@ static int check_known(const struct parse *p)
 int opts_parse(struct opts *o, int argc, char **argv)
 {
     *o = (struct opts){ .top = 20, .mfw = 100, .mattr_window = TEXT_MATTR_WINDOW,
-                        .delta = ATTRIB_BURROWS,
+                        .delta = ATTRIB_BURROWS, .ngram = 1,
                         .encoding = TEXT_ENC_AUTO, .format = FMT_JSONL };
     struct parse p = { .o = o, .argc = argc, .argv = argv };
     int only_operands = 0;
@@ -760,6 +947,8 @@ int opts_parse(struct opts *o, int argc, char **argv)
         if (rc)
             return rc;
     }
+    if (o->cmd == CMD_REPORT)
+        o->lexdiv = 1;          /* the report's stats records carry section 9 */
     return check(&p);
 }
 
@@ -770,6 +959,7 @@ void opts_free(struct opts *o)
     free(o->terms);
     free(o->paths);
     free(o->lists);
+    free(o->mfws);
     *o = (struct opts){ 0 };
 }
 

@@ -4,15 +4,21 @@
  * DESIGN
  * The report is a command like the others, whose only record is the page.
  * Every text is read once: its workers measure a file as stats does and
- * format its stats record (stats_format); with --known the run is also
- * attribute's run (its setup, take and state in run->state), so that the
- * same reading gives the word tables of the attribution.  The take hook
- * keeps each file's stats record (or its error record) in input order; a
- * PATH that is one of the known texts is taken once, as known.
+ * format its stats record (stats_format), and pack its features (words, or
+ * the n-grams and samples of --features, --ngram and --sample-size) as
+ * attribute's workers do; with --known the run is also attribute's run
+ * (its setup, take and state in run->state), so that the same reading gives
+ * the tables of the attribution.  The take hook keeps each file's stats
+ * record (or its error record) in input order, gives the file to attribute
+ * and adds it to a clustering of its own (cluster.c's, which copies the
+ * packed features); a PATH that is one of the known texts is taken once,
+ * as known.
  *
  * The finish hook asks attribute.c for the records that words --favorites,
- * attribute --loo (over the MFW grid, every delta) and attribute PATH...
- * print, and writes the page: the style, the chart libraries and the
+ * attribute --loo (the grid of the default MFW values and --mfw by the five
+ * deltas, from one run of the folds, and the per-text records of --mfw and
+ * --delta from the same folds) and attribute PATH... print, cluster.c for
+ * what cluster and cluster --matrix print, and writes the page: the style, the chart libraries and the
  * page's script (all linked into the binary by report_assets.S), and the
  * records, each set as JSON Lines in a <script> element of its own, byte
  * for byte as pardo prints them but for "<", written \u003c (which only
@@ -20,10 +26,9 @@
  * page's script (cli/report/report.js) draws every chart from those
  * elements with vega-embed; nothing is drawn here.
  *
- * Ownership: struct report hangs from run->report and is freed by the free
- * hook with attribute's state.
+ * Ownership: struct report (and its clustering) hangs from run->report and
+ * is freed by the free hook with attribute's state.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -40,14 +45,19 @@ ASSET(report_asset_vega_lite);
 ASSET(report_asset_vega_embed);
 ASSET(report_asset_js);
 
-/* The leave-one-out grid: these MFW values (and --mfw), every delta. */
+/* The leave-one-out grid: these MFW values (and --mfw) by these deltas. */
 static const size_t grid_mfw[] = { 50, 100, 200, 500, 1000 };
 #define N_GRID_MFW (sizeof grid_mfw / sizeof grid_mfw[0])
+static const enum attrib_delta grid_delta[] = { ATTRIB_BURROWS, ATTRIB_ARGAMON, ATTRIB_EDER,
+                                                ATTRIB_COSINE, ATTRIB_MINMAX };
+#define N_GRID_DELTA (sizeof grid_delta / sizeof grid_delta[0])
 
 enum { FAVORITES_DEFAULT = 10 };
 
 struct report {
     struct ebuf stats;          /* every file's stats or error record, input order */
+    struct clu *clu;            /* every text read well, clustered at the end */
+    char why[128];              /* why the clustering is left out */
 };
 
 /* ---- the run's hooks ---------------------------------------------------------- */
@@ -58,15 +68,20 @@ static int report_setup(struct run *r)
     if (!rp)
         return PARDO_ENOMEM;
     r->report = rp;
-    if (r->o->known)
-        return attribute_ops(r->o)->setup(r);
-    return 0;
+    r->pack_words = 1;
+    int rc = cluster_open(r->o, &rp->clu);
+    if (rc == 0 && r->o->known)
+        rc = attribute_ops(r->o)->setup(r);
+    return rc;
 }
 
+/* stats' measures, then the features where they are not the words. */
 static int report_process(const struct run *r, struct worker *w)
 {
-    (void)r;
-    return text_analyze(w->clean.body, w->clean.body_len, w->words, &w->st);
+    int rc = stats_process(r, w);
+    if (rc == 0 && !features_plain(r->o))
+        rc = features_scan(w, w->clean.body, w->clean.body_len);
+    return rc;
 }
 
 /* A PATH (not a LABELS line) that names one of the known texts. */
@@ -95,63 +110,41 @@ static int report_take(struct run *r, const struct job *j, const struct item_out
     }
     if (rp->stats.oom)
         return PARDO_ENOMEM;
-    return r->o->known ? attribute_ops(r->o)->take(r, j, out, why) : 0;
+    int rc = r->o->known ? attribute_ops(r->o)->take(r, j, out, why) : 0;
+    char buf[128];
+    const char *left_out;               /* as cluster says on stderr */
+    if (rc == 0 && !why)
+        rc = cluster_add(r, rp->clu, j->path.data, out->words, &left_out, buf, sizeof buf);
+    return rc;
 }
 
 /* ---- the clustering section's inputs -------------------------------------------- */
 
-/* Reads the whole file at path into b.  0, or an errno value. */
-static int slurp(const char *path, struct ebuf *b)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return errno;
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        ebuf_put(b, buf, n);
-    int err = ferror(f) ? EIO : b->oom ? ENOMEM : 0;
-    fclose(f);
-    return err;
-}
-
 /*
  * Section 5's two inputs for the report's texts: into tree the Newick line
- * that `pardo cluster` prints, into matrix the JSON Lines of `pardo cluster
- * --matrix`, with the report's --delta and --mfw.  Returns 1 when both are
- * there, 0 when the report has no clustering (*why says why), or an error
- * (CLI_EFATAL with run_fail, PARDO_ENOMEM).
- *
- * This build has no cluster command: the inputs come only from the files of
- * --cluster-input TREE,MATRIX, which the tests use to check the page.
+ * that `pardo cluster` prints (without its newline), into matrix the JSON
+ * Lines of `pardo cluster --matrix`, with the report's options, for every
+ * file read well in the report's order (the known texts, then the PATHs).
+ * Returns 1 when both are there, 0 when the report has no clustering
+ * (*why says why), or an error.
  */
 static int report_cluster(struct run *r, struct ebuf *tree, struct ebuf *matrix,
                           const char **why)
 {
-    const char *spec = r->o->cluster_input;
-    if (!spec) {
-        *why = "Clustering is not available in this build of pardo (it has no "
-               "cluster command yet).";
+    struct report *rp = r->report;
+    size_t texts;
+    int rc = cluster_write(r, rp->clu, tree, matrix, &texts);
+    if (rc)
+        return rc;
+    if (texts < 2) {
+        snprintf(rp->why, sizeof rp->why, "clustering needs two texts or more, and "
+                 "there %s %zu.", texts == 1 ? "is" : "are", texts);
+        *why = rp->why;
         return 0;
     }
-    const char *comma = strchr(spec, ',');
-    if (!comma)
-        return run_fail(r, "--cluster-input: expected TREE,MATRIX, got %s", spec);
-    char *tree_path = strndup(spec, (size_t)(comma - spec));
-    if (!tree_path)
-        return PARDO_ENOMEM;
-    int err = slurp(tree_path, tree);
-    const char *bad = tree_path;
-    if (!err) {
-        err = slurp(comma + 1, matrix);
-        bad = comma + 1;
-    }
-    int rc = err ? run_fail(r, "--cluster-input: %s: %s", bad, strerror(err)) : 1;
-    free(tree_path);
-    while (rc == 1 && tree->len && (tree->data[tree->len - 1] == '\n' ||
-                                    tree->data[tree->len - 1] == '\r'))
+    while (tree->len && tree->data[tree->len - 1] == '\n')
         tree->len--;
-    return rc;
+    return 1;
 }
 
 /* ---- the page ------------------------------------------------------------------- */
@@ -189,6 +182,8 @@ static void jsonl_block(struct ebuf *b, const char *id, const struct ebuf *data)
     data_block(b, id, "application/x-ndjson", data);
 }
 
+static const char *const linkage_name[] = { "ward", "average", "complete", "single" };
+
 /* The report's settings and what it left out, for the page's script. */
 static void meta_record(struct ebuf *m, const struct run *r, size_t favorites,
                         const char *cluster_why, const struct ebuf *tree)
@@ -204,6 +199,13 @@ static void meta_record(struct ebuf *m, const struct run *r, size_t favorites,
     rec_u64(&rec, "favorites", favorites);
     rec_u64(&rec, "mfw", (uint64_t)o->mfw);
     rec_cstr(&rec, "delta", attrib_delta_name((enum attrib_delta)o->delta));
+    rec_cstr(&rec, "features", o->chars ? "chars" : "words");
+    rec_u64(&rec, "ngram", (uint64_t)o->ngram);
+    if (o->sample_size)
+        rec_u64(&rec, "sample_size", (uint64_t)o->sample_size);
+    else
+        rec_null(&rec, "sample_size");
+    rec_cstr(&rec, "linkage", linkage_name[o->linkage]);
     if (cluster_why) {
         rec_null(&rec, "tree");
         rec_cstr(&rec, "cluster_missing", cluster_why);
@@ -245,21 +247,22 @@ static void attribution_free(struct attribution *at)
     ebuf_free(&at->unknown);
 }
 
-/* The attribution's records: every cell of the grid is MFW ascending, then
- * the deltas in their order (spec section 10). */
+/* The attribution's records: the grid's cells are MFW ascending, then the
+ * deltas in grid_delta's order (spec section 10), all from one run of the
+ * folds, which also gives the records of --mfw and --delta. */
 static int attribution_records(struct run *r, struct attribution *at, size_t favorites)
 {
-    const struct opts *o = r->o;
     size_t mfw[N_GRID_MFW + 1];
-    size_t nm = grid_values(o, mfw);
+    struct attrib_cell cells[(N_GRID_MFW + 1) * N_GRID_DELTA];
+    size_t nm = grid_values(r->o, mfw), n = 0;
+    for (size_t i = 0; i < nm; i++)
+        for (size_t d = 0; d < N_GRID_DELTA; d++)
+            cells[n++] = (struct attrib_cell){ mfw[i], grid_delta[d] };
     int rc = attribute_report_freeze(r);
     if (rc == 0)
         rc = attribute_report_favorites(r, favorites, &at->favorites);
     if (rc == 0)
-        rc = attribute_report_loo(r, (size_t)o->mfw, o->delta, 0, &at->loo);
-    for (size_t i = 0; i < nm && rc == 0; i++)
-        for (int d = 0; rc == 0 && strcmp(attrib_delta_name((enum attrib_delta)d), "?"); d++)
-            rc = attribute_report_loo(r, mfw[i], d, 1, &at->grid);
+        rc = attribute_report_loo(r, cells, n, &at->grid, &at->loo);
     if (rc == 0)
         rc = attribute_report_unknowns(r, &at->unknown);
     if (rc == 0)
@@ -325,6 +328,7 @@ static void report_free(struct run *r)
         attribute_ops(r->o)->free(r);
     if (!rp)
         return;
+    cluster_close(rp->clu);
     ebuf_free(&rp->stats);
     free(rp);
     r->report = NULL;
@@ -332,6 +336,7 @@ static void report_free(struct run *r)
 
 static const struct command_ops ops = {
     .process = report_process,
+    .pack = features_pack_hook,
     .format = stats_format,
     .setup = report_setup,
     .take = report_take,

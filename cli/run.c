@@ -108,6 +108,7 @@ static void worker_free(struct worker *w)
     text_lexdiv_scratch_free(&w->lexdiv_scratch);
     free(w->counts);
     ebuf_free(&w->rec);
+    features_scratch_free(w->feat);
     free(w);
 }
 
@@ -285,7 +286,8 @@ static int stage_process(void *arg, const void *in, void *out_)
         return 0;
     int rc = r->cmd->process(r, this_worker);
     if (rc == 0 && r->pack_words)
-        rc = words_pack(this_worker->words, this_worker->st.words, &out->words);
+        rc = r->cmd->pack ? r->cmd->pack(r, this_worker, &out->words)
+                          : words_pack(this_worker->words, this_worker->st.words, &out->words);
     return file_oom(out, rc);
 }
 
@@ -329,6 +331,9 @@ int words_pack(struct wordtab *t, uint64_t total, struct packed_words **out)
         return PARDO_ENOMEM;
     p->n = n;
     p->total = total;
+    p->words = total;
+    p->samples = 0;
+    p->sampled = 0;
     char *text = (char *)p + head;
     size_t off = 0;
     for (size_t i = 0; i < n; i++) {
@@ -625,6 +630,7 @@ static void teardown(struct engine *e)
     if (r->cmd && r->cmd->free)
         r->cmd->free(r);
     ebuf_free(&r->msg);
+    ebuf_free(&r->why);
     text_terms_free(r->terms);
     wordtab_free(r->corpus);
     free(r->cols);
@@ -692,9 +698,14 @@ static int take_one(struct engine *e, struct job *j, struct item_out *out, int s
     else if (out->err)
         why = where(e, out->err, buf, sizeof buf);
     if (r->cmd->take) {
+        r->why.len = 0;
         rc = r->cmd->take(r, j, why ? NULL : out, why);
         if (rc)
             return rc;
+        if (r->why.oom)
+            return PARDO_ENOMEM;
+        if (!why && r->why.len)
+            why = r->why.data;
         if (why)
             say(e, j->path.data, why);
     } else if (why) {

@@ -51,14 +51,22 @@ struct item_in {
 
 /* A file's word table packed into one block, so that it can come back
  * from a worker process whole: n entries, then the words' bytes, which
- * the entries address by offset. */
+ * the entries address by offset.  The "words" may be n-grams (features.c);
+ * then total counts the n-grams.  With --sample-size (sampled), the first
+ * `samples` entries are heads, one per sample in order, with len 0, count
+ * the sample's n-grams and inner its number of entries; the samples'
+ * entries follow, one sample after the other; total is the file's WORDs
+ * (samples = 0: fewer WORDs than one sample). */
 struct packed_word {
     uint32_t off, len;
     uint64_t count, inner, inner_caps;
 };
 struct packed_words {
     size_t n;
-    uint64_t total;             /* WORDs in the file */
+    uint64_t total;             /* WORDs (n-grams) in the file */
+    uint64_t words;             /* WORDs in the file */
+    size_t samples;
+    int sampled;
     struct packed_word w[];
 };
 
@@ -89,6 +97,7 @@ struct worker {
     uint64_t corpus_files;
     uint64_t *counts;           /* count: one per term */
     struct ebuf rec;            /* the record being formatted */
+    struct feat_scratch *feat;  /* features.c's, made on first use */
 };
 
 struct run;
@@ -99,6 +108,9 @@ struct command_ops {
     int  (*columns)(const struct run *r, const char ***names, size_t *n);
     /* The process stage: measure w->clean's body. */
     int  (*process)(const struct run *r, struct worker *w);
+    /* With pack_words: the file's table into *out (pardo_result_alloc).
+     * NULL: words_pack() of w->words. */
+    int  (*pack)(const struct run *r, struct worker *w, struct packed_words **out);
     /* The output stage for a file read without error: its record(s) into
      * w->rec.  NULL: no record per file. */
     void (*format)(const struct run *r, struct worker *w, const struct item_in *in,
@@ -109,7 +121,9 @@ struct command_ops {
     int  (*setup)(struct run *r);
     /* Each file's result, in input order, in the main thread, instead of
      * writing a record: out is NULL and why the reason when the file
-     * failed.  out->words is the caller's, freed after the call.  0, or an
+     * failed.  out->words is the caller's, freed after the call.  A file
+     * read well that the command rejects (too short for a sample) gets its
+     * reason in r->why: it is then printed and counted as failed.  0, or an
      * error that ends the run (CLI_EFATAL with run_fail, PARDO_ENOMEM). */
     int  (*take)(struct run *r, const struct job *j, const struct item_out *out,
                  const char *why);
@@ -137,6 +151,8 @@ struct run {
     void *report;               /* pardo report's own, beside attribute's state */
     struct ebuf msg;            /* why the run failed, for CLI_EFATAL */
     const struct output *out;   /* rank 0's: workers skip an input that is it */
+    struct ebuf why;            /* a take hook's reason to count a file that was
+                                   read as failed (printed on stderr); "" for none */
 };
 
 /* Keeps the message of a fatal error (printed at the end as "pardo: MSG")
@@ -148,6 +164,24 @@ int run_fail(struct run *r, const char *fmt, ...) __attribute__((format(printf, 
 int words_pack(struct wordtab *t, uint64_t total, struct packed_words **out);
 /* Adds a packed table to t.  0 or PARDO_ENOMEM. */
 int words_unpack_into(struct wordtab *t, const struct packed_words *p);
+
+/* ---- n-gram features and samples (features.c) ---------------------------- */
+
+struct feat_scratch;
+void features_scratch_free(struct feat_scratch *s);    /* NULL is a no-op */
+/* 1 when o asks for plain word counts: words, --ngram 1, no samples. */
+int  features_plain(const struct opts *o);
+/* Keeps the body's WORDs, in order, in w->feat.  0 or PARDO_ENOMEM. */
+int  features_scan(struct worker *w, const char *body, size_t len);
+/* The n-grams of o (--features, --ngram) of the WORDs features_scan()
+ * kept, of the whole file or of each --sample-size sample, packed into *out.
+ * Uses w->words as scratch.  0 or PARDO_ENOMEM. */
+int  features_pack(const struct opts *o, struct worker *w, struct packed_words **out);
+/* The process and pack hooks of the commands that take features
+ * (attribute, words --favorites, cluster): text_analyze() and words_pack()
+ * for plain words, else features_scan() and features_pack(). */
+int  features_process(const struct run *r, struct worker *w);
+int  features_pack_hook(const struct run *r, struct worker *w, struct packed_words **out);
 
 /* ---- over the ranks of an MPI job (mpi_run.c) -------------------------------- */
 
@@ -207,22 +241,47 @@ void ranks_close(struct ranks *rk, int abort);
 const struct command_ops *command_ops_for(const struct opts *o);
 /* attribute.c's: attribute, or words --favorites. */
 const struct command_ops *attribute_ops(const struct opts *o);
+/* cluster.c's. */
+const struct command_ops *cluster_ops(void);
+/* For pardo report: cluster's texts and model outside its hooks, so that
+ * the report's own run gives them the same files.  cluster_open makes an
+ * empty set under o's options; cluster_add adds a file read without error
+ * (its packed words, or samples) as take does, or, when it cannot be in the
+ * tree, leaves it out and sets *why (else NULL; buf holds it); cluster_write
+ * appends to tree the Newick line `pardo cluster` prints (its newline
+ * included) and to matrix the JSON Lines of `pardo cluster --matrix`, both
+ * empty with no text, and *texts gets the texts'
+ * number.  0 or PARDO_ENOMEM (cluster_add also PARDO_EINVAL, like take). */
+struct clu;
+int  cluster_open(const struct opts *o, struct clu **c);
+int  cluster_add(const struct run *r, struct clu *c, const char *path,
+                 const struct packed_words *p, const char **why, char *buf, size_t size);
+int  cluster_write(const struct run *r, struct clu *c, struct ebuf *tree, struct ebuf *matrix,
+                   size_t *texts);
+void cluster_close(struct clu *c);     /* NULL is a no-op */
+struct attrib_cell;
 /* For pardo report (report.c), which drives attribute's hooks with its
  * state in run->state: after the files, attribute_report_freeze once, then
  * the records in JSON Lines, byte for byte as the commands print them:
- * `words --favorites K`, `attribute --loo --mfw M --delta D` (cell: only
- * the record of that cell of a grid, spec section 10), `attribute PATH...`
- * (nothing without PATHs), and the LABELS file as {"path","label"} records.
+ * `words --favorites K`; the leave-one-out grid of cells (ncells, MFW
+ * ascending, then the deltas: `attribute --loo --mfw LIST --delta LIST`,
+ * spec section 10) into grid, from one run of the folds, and from the same
+ * folds into loo the records of `attribute --loo` for the cell of --mfw and
+ * --delta (which must be one of cells); `attribute PATH...` (nothing
+ * without PATHs); and the LABELS file as {"path","label"} records.
  * 0, PARDO_ENOMEM or CLI_EFATAL. */
 int  attribute_report_freeze(struct run *r);
 int  attribute_report_favorites(struct run *r, size_t k, struct ebuf *b);
-int  attribute_report_loo(struct run *r, size_t mfw, int delta, int cell, struct ebuf *b);
+int  attribute_report_loo(struct run *r, const struct attrib_cell *cells, size_t ncells,
+                          struct ebuf *grid, struct ebuf *loo);
 int  attribute_report_unknowns(struct run *r, struct ebuf *b);
 void attribute_report_labels(const struct run *r, struct ebuf *b);
 /* Whether the file dev/ino is one of the LABELS file's texts. */
 int  attribute_report_is_known(const struct run *r, dev_t dev, ino_t ino);
 /* report.c's: pardo report. */
 const struct command_ops *report_ops(const struct opts *o);
+/* stats' measuring of a file (section 4, and section 9 with --lexdiv). */
+int  stats_process(const struct run *r, struct worker *w);
 /* stats' record of a file read without error (commands.c). */
 void stats_format(const struct run *r, struct worker *w, const struct item_in *in,
                   const struct item_out *out);

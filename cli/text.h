@@ -126,6 +126,9 @@ const struct word_entry *wordtab_get(const struct wordtab *t, const char *w, siz
  * Valid until the table next changes.  NULL with *n = 0 when empty or on
  * PARDO_ENOMEM (check *n against wordtab_size()). */
 const struct word_entry *wordtab_sorted(struct wordtab *t, size_t *n);
+/* The entries in the order the words were first added, unsorted (cheaper
+ * when the order does not matter); as wordtab_sorted() otherwise. */
+const struct word_entry *wordtab_entries(struct wordtab *t, size_t *n);
 
 /* ---- section 4: per-file metrics ------------------------------------- */
 

@@ -612,6 +612,15 @@ static int by_count_then_bytes(const void *a, const void *b)
     return (x->len > y->len) - (x->len < y->len);
 }
 
+const struct word_entry *wordtab_entries(struct wordtab *t, size_t *n)
+{
+    *n = 0;
+    if (!t || text__wordtab_sync(t) < 0 || !t->n)
+        return NULL;
+    *n = t->n;
+    return t->ents;
+}
+
 const struct word_entry *wordtab_sorted(struct wordtab *t, size_t *n)
 {
     *n = 0;

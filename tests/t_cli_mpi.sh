@@ -103,6 +103,11 @@ done
 same "shm: attribute csv --isolate"         -- attribute -f csv --known "$LABELS" --isolate in
 same "shm: attribute --loo"                 -- attribute --loo --known "$LABELS" -j 2
 same "shm: words --favorites"               -- words --favorites 3 --known "$LABELS"
+same "shm: attribute chars 3-grams, samples" -- attribute --known "$LABELS" --features chars --ngram 3 --sample-size 10 -j 2 in
+same "shm: attribute --loo grid, samples"   -- attribute --loo --known "$LABELS" --mfw 20,50 --delta cosine,minmax --ngram 2 --sample-size 15 -j 2
+same "tcp: attribute --loo chars grid"      "${TCP[@]}" -- attribute --loo --known "$LABELS" --mfw 20,50 --delta eder,argamon --features chars --ngram 4 -j 1
+same "shm: cluster --matrix, samples"       -- cluster --matrix --features chars --ngram 3 --sample-size 12 -j 2 in
+same "shm: cluster tree --isolate"          -- cluster --ngram 2 --linkage average --isolate in
 same "shm: tsv words --unordered"           -- words -f tsv --unordered -j 2 in
 same "shm: a missing file: the same error record" -- stats -j 1 in/f1.txt in/missing.txt in/f2.txt
 

@@ -834,12 +834,234 @@ static void test_favorites_half(void)
     attrib_corpus_free(c);
 }
 
+/*
+ * The five distances of spec section 10 on a hand-made 3 x 4 table.
+ * z-scores (F = 4 features, most frequent first):
+ *   A = ( 1,  0, -1,  2)
+ *   B = ( 0,  1, -1,  0)
+ *   C = (-1, -1,  2, -2)
+ * A-B = (1, -1, 0, 2), A-C = (2, 1, -3, 4), B-C = (1, 2, -3, 2).
+ * burrows  sum|d| / F:  A,B 4/4 = 1;  A,C 10/4 = 2.5;  B,C 8/4 = 2.
+ * argamon  sqrt(sum d^2) / F:  A,B sqrt(6)/4;  A,C sqrt(30)/4;  B,C sqrt(18)/4.
+ * eder     weights (F - i + 2) / F = 5/4, 4/4, 3/4, 2/4:
+ *          A,B 5/4 + 1 + 0 + 2*2/4 = 3.25;  A,C 10/4 + 1 + 9/4 + 8/4 = 7.75;
+ *          B,C 5/4 + 2 + 9/4 + 4/4 = 6.5.
+ * cosine   |A| = sqrt 6, |B| = sqrt 2, |C| = sqrt 10;  A.B = 1, A.C = -7, B.C = -3:
+ *          A,B 1 - 1/sqrt 12;  A,C 1 + 7/sqrt 60;  B,C 1 + 3/sqrt 20.
+ * minmax, on relative frequencies X = (.4, .3, .2, .1), Y = (.1, .3, .4, .2),
+ *          O = 0:  X,Y 1 - (.1+.3+.2+.1) / (.4+.3+.4+.2) = 1 - .7/1.3 = 6/13;
+ *          X,O 1 - 0/1 = 1;  O,O 0 (both all zeros).
+ * Each distance is symmetric and 0 from a vector to itself (cosine of a
+ * zero vector: 1).
+ */
+static void test_five_distances(void)
+{
+    static const double A[] = { 1, 0, -1, 2 }, B[] = { 0, 1, -1, 0 },
+                        C[] = { -1, -1, 2, -2 };
+    static const double X[] = { .4, .3, .2, .1 }, Y[] = { .1, .3, .4, .2 },
+                        O[] = { 0, 0, 0, 0 };
+    static const struct {
+        enum attrib_delta d;
+        double ab, ac, bc;
+    } want[] = {
+        { ATTRIB_BURROWS, 1, 2.5, 2 },
+        { ATTRIB_ARGAMON, 0.61237243569579452, 1.3693063937629153, 1.0606601717798212 },
+        { ATTRIB_EDER, 3.25, 7.75, 6.5 },
+        { ATTRIB_COSINE, 0.71132486540518713, 1.9036961141150639, 1.6708203932499369 },
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        enum attrib_delta d = want[i].d;
+        double ab = attrib_distance(d, A, B, 4), ba = attrib_distance(d, B, A, 4);
+        double ac = attrib_distance(d, A, C, 4), bc = attrib_distance(d, B, C, 4);
+        if (!NEAR(ab, want[i].ab) || !NEAR(ac, want[i].ac) || !NEAR(bc, want[i].bc)
+            || ab != ba || attrib_distance(d, A, A, 4) != 0) {
+            check_fails_++;
+            fprintf(stderr, "  %s: got %.12f %.12f %.12f, expected %.12f %.12f %.12f\n",
+                    attrib_delta_name(d), ab, ac, bc, want[i].ab, want[i].ac, want[i].bc);
+        }
+    }
+    CHECK(NEAR(attrib_distance(ATTRIB_MINMAX, X, Y, 4), 6.0 / 13));
+    CHECK(NEAR(attrib_distance(ATTRIB_MINMAX, Y, X, 4), 6.0 / 13));
+    CHECK(attrib_distance(ATTRIB_MINMAX, X, O, 4) == 1);
+    CHECK(attrib_distance(ATTRIB_MINMAX, O, O, 4) == 0);
+    CHECK(attrib_distance(ATTRIB_MINMAX, X, X, 4) == 0);
+    CHECK(attrib_distance(ATTRIB_COSINE, A, O, 4) == 1);
+    /* The names, in the order of the enum. */
+    const char *names[] = { "burrows", "cosine", "eder", "argamon", "minmax" };
+    for (int i = 0; i < ATTRIB_NDELTAS; i++) {
+        enum attrib_delta d;
+        CHECK(attrib_delta_parse(names[i], &d) == 0 && (int)d == i);
+        CHECK_EQ_STR(attrib_delta_name((enum attrib_delta)i), names[i]);
+    }
+    enum attrib_delta d;
+    CHECK(attrib_delta_parse("manhattan", &d) == PARDO_EINVAL);
+}
+
+/* Minmax on the hand corpus: values T0 (.4 .2 .1), T1 (.2 .2 .3), T2 (.3 .5 .2),
+ * U (.5 .1 .2).  x's profile is the mean of T0 and T1: (.3 .2 .2).
+ * U, x: min .3+.1+.2 = .6, max .5+.2+.2 = .9: 1 - .6/.9 = 1/3.
+ * U, y: min .3+.1+.2 = .6, max .5+.5+.2 = 1.2: 1 - .5 = .5. */
+static void test_minmax_profiles(void) { hand_distances(ATTRIB_MINMAX, 3, 1.0 / 3, 0.5); }
+
+/* Argamon on the hand corpus: U - x = (2, -s, 0), U - y = (2, -4s, 0):
+ * sqrt(4 + 1/3) / 3 and sqrt(4 + 16/3) / 3. */
+static void test_argamon_profiles(void)
+{
+    hand_distances(ATTRIB_ARGAMON, 3, sqrt(4 + 1.0 / 3) / 3, sqrt(4 + 16.0 / 3) / 3);
+}
+
+/* A corpus of six known texts over six words, with culling and a word that
+ * only one text uses: enough for the cut at every mfw to differ. */
+static struct attrib_corpus *grid_corpus(void)
+{
+    static const struct wc t[6][7] = {
+        { W("a", 9), W("b", 5), W("c", 3), W("d", 2), W("e", 1), END },
+        { W("a", 6), W("b", 6), W("c", 1), W("d", 4), W("f", 2), END },
+        { W("a", 7), W("b", 2), W("c", 5), W("e", 3), END },
+        { W("a", 4), W("b", 7), W("c", 2), W("d", 1), W("e", 2), W("f", 1), END },
+        { W("a", 8), W("b", 3), W("c", 4), W("d", 3), END },
+        { W("a", 5), W("b", 4), W("c", 4), W("e", 4), W("f", 3), END },
+    };
+    static const char *lab[6] = { "x", "y", "x", "z", "y", "z" };
+    struct attrib_corpus *c;
+    if (attrib_corpus_new(&c))
+        return NULL;
+    for (int i = 0; i < 6; i++) {
+        struct word_entry e[8];
+        size_t n = 0;
+        for (; t[i][n].w; n++)
+            e[n] = (struct word_entry){ t[i][n].w, 1, t[i][n].count, 0, 0 };
+        if (attrib_corpus_add(c, lab[i], e, n, 30, NULL)) {
+            attrib_corpus_free(c);
+            return NULL;
+        }
+    }
+    if (attrib_corpus_freeze(c)) {
+        attrib_corpus_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* Every cell of a grid is bit for bit the fold that attrib_loo_text gives
+ * with that cell's mfw and delta alone. */
+static void test_grid_equals_single(void)
+{
+    struct attrib_corpus *c = grid_corpus();
+    REQUIRE(c);
+    CHECK_EQ_INT(attrib_corpus_files(c), 6);
+    struct attrib_cell cells[6 * ATTRIB_NDELTAS];
+    size_t nc = 0;
+    for (size_t mfw = 1; mfw <= 6; mfw++)
+        for (int d = ATTRIB_NDELTAS - 1; d >= 0; d--)
+            cells[nc++] = (struct attrib_cell){ mfw, (enum attrib_delta)d };
+    for (int cull = 0; cull <= 1; cull++) {
+        struct attrib_options o;
+        attrib_options_init(&o);
+        o.culling = cull ? 60 : 0;
+        /* culling 60%: at least 3.6 of 6 texts; a b c in 6, d e in 4, f in 3 */
+        CHECK_EQ_INT(attrib_features_available(c, &o), cull ? 5 : 6);
+        for (size_t f = 0; f < 6; f++) {
+            struct attrib_result r[6 * ATTRIB_NDELTAS];
+            memset(r, 0, sizeof r);
+            REQUIRE(attrib_loo_file(c, &o, cells, nc, f, r) == 0);
+            for (size_t k = 0; k < nc; k++) {
+                struct attrib_options one = o;
+                one.mfw = cells[k].mfw;
+                one.delta = cells[k].delta;
+                struct attrib_result s;
+                REQUIRE(attrib_loo_text(c, &one, f, &s) == 0);
+                int same = s.nscores == r[k].nscores && s.features == r[k].features
+                           && s.nearest == r[k].nearest && s.text == r[k].text;
+                for (size_t i = 0; same && i < s.nscores; i++)
+                    same = s.scores[i].label == r[k].scores[i].label
+                           && s.scores[i].distance == r[k].scores[i].distance;
+                if (!same) {
+                    check_fails_++;
+                    fprintf(stderr, "  file %zu mfw %zu %s culling %d: grid differs\n", f,
+                            cells[k].mfw, attrib_delta_name(cells[k].delta), cull);
+                }
+                attrib_result_free(&s);
+                attrib_result_free(&r[k]);
+            }
+        }
+    }
+    struct attrib_options o;
+    attrib_options_init(&o);
+    struct attrib_result r[1];
+    struct attrib_cell bad = { 0, ATTRIB_BURROWS };
+    CHECK(attrib_loo_file(c, &o, &bad, 1, 0, r) == PARDO_EINVAL);
+    CHECK(attrib_loo_file(c, &o, cells, 1, 6, r) == PARDO_EINVAL);
+    attrib_corpus_free(c);
+}
+
+/* Samples: a file of two samples and two files of one.  Holding the file
+ * out removes both of its samples from the features, the z-scores and the
+ * candidates. */
+static void test_loo_file_samples(void)
+{
+    struct attrib_corpus *c;
+    REQUIRE(attrib_corpus_new(&c) == 0);
+    static const struct wc s1[] = { W("a", 6), W("b", 4), END };
+    static const struct wc s2[] = { W("a", 4), W("b", 6), END };
+    static const struct wc s3[] = { W("a", 5), W("c", 5), END };
+    static const struct wc s4[] = { W("a", 7), W("b", 1), W("c", 2), END };
+    struct word_entry e[4];
+    const struct wc *all[4] = { s1, s2, s3, s4 };
+    const char *lab[4] = { "x", "x", "y", "y" };
+    int same[4] = { 0, 1, 0, 0 };       /* files: {0, 1}, {2}, {3} */
+    for (int i = 0; i < 4; i++) {
+        size_t n = 0;
+        for (; all[i][n].w; n++)
+            e[n] = (struct word_entry){ all[i][n].w, 1, all[i][n].count, 0, 0 };
+        REQUIRE(attrib_corpus_add_part(c, lab[i], e, n, 10, same[i], NULL) == 0);
+    }
+    /* a sample must follow a text of its file's label */
+    CHECK(attrib_corpus_add_part(c, "z", e, 1, 10, 1, NULL) == PARDO_EINVAL);
+    REQUIRE(attrib_corpus_freeze(c) == 0);
+    CHECK_EQ_INT(attrib_corpus_files(c), 3);
+    size_t first = 99;
+    CHECK_EQ_INT(attrib_corpus_file_texts(c, 0, &first), 2);
+    CHECK_EQ_INT(first, 0);
+    CHECK_EQ_INT(attrib_corpus_file_texts(c, 2, &first), 1);
+    CHECK_EQ_INT(first, 3);
+    CHECK_EQ_INT(attrib_corpus_text_file(c, 1), 0);
+    /* Holding file 0 out leaves texts 2 and 3, both y: x is no candidate,
+     * and b (counts 0 + 1) and c (5 + 2) are the features after a (5 + 7):
+     * by count c 7, then b 1. */
+    struct attrib_options o;
+    attrib_options_init(&o);
+    struct attrib_model *m;
+    REQUIRE(attrib_model_new(&m, c, &o, 1) == 0);
+    CHECK_EQ_INT(attrib_model_features(m), 3);
+    CHECK_EQ_STR(attrib_model_feature(m, 0), "a");
+    CHECK_EQ_STR(attrib_model_feature(m, 1), "c");
+    CHECK_EQ_STR(attrib_model_feature(m, 2), "b");
+    attrib_model_free(m);
+    struct attrib_cell cell = { 100, ATTRIB_BURROWS };
+    struct attrib_result r[2];
+    memset(r, 0, sizeof r);
+    REQUIRE(attrib_loo_file(c, &o, &cell, 1, 0, r) == 0);
+    for (int t = 0; t < 2; t++) {
+        CHECK_EQ_INT(r[t].text, (size_t)t);
+        CHECK_EQ_INT(r[t].nscores, 1);
+        CHECK_EQ_STR(name_of(c, r[t].nearest), "y");
+        attrib_result_free(&r[t]);
+    }
+    attrib_corpus_free(c);
+}
+
 int main(void)
 {
     RUN(test_zscores);
     RUN(test_burrows);
     RUN(test_cosine);
     RUN(test_eder);
+    RUN(test_five_distances);
+    RUN(test_minmax_profiles);
+    RUN(test_argamon_profiles);
+    RUN(test_grid_equals_single);
+    RUN(test_loo_file_samples);
     RUN(test_empty_unknown);
     RUN(test_empty_known);
     RUN(test_bad_input);

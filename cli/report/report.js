@@ -28,6 +28,12 @@
     (kids || []).forEach(function (c) { e.appendChild(c); });
     return e;
   }
+  /* What a feature is, in the plural: words, word 2-grams, character 3-grams. */
+  function featureName() {
+    if (meta.features === 'chars') return 'character ' + meta.ngram + '-grams';
+    return meta.ngram > 1 ? 'word ' + meta.ngram + '-grams' : 'words';
+  }
+
   function base(path) {
     var i = path.lastIndexOf('/');
     return i < 0 ? path : path.slice(i + 1);
@@ -156,8 +162,15 @@
     }
     if (!haveLabels)
       why(s, 'No LABELS file (--known): every text is in one group.');
+    /* a field is drawn when some text has a value: mattr is null for every
+       text shorter than its window, and then a sentence says so */
     var fields = FINGERPRINTS.filter(function (f) {
-      return withWords.some(function (r) { return f in r; });
+      return withWords.some(function (r) { return r[f] !== null && r[f] !== undefined; });
+    });
+    FINGERPRINTS.forEach(function (f) {
+      if (fields.indexOf(f) < 0 && withWords.some(function (r) { return f in r; }))
+        why(s, 'No ' + f + ' panel: no text has a value for it (null where spec section 9 ' +
+               'says, e.g. mattr for a text shorter than its window).');
     });
     var points = [];
     withWords.forEach(function (r) {
@@ -263,7 +276,7 @@
       data: { values: grid },
       mark: { type: 'line', point: true },
       encoding: {
-        x: { field: 'mfw', type: 'quantitative', scale: { type: 'log', nice: false, padding: 12 }, title: 'most frequent words (MFW)',
+        x: { field: 'mfw', type: 'quantitative', scale: { type: 'log', nice: false, padding: 12 }, title: 'most frequent ' + featureName() + ' (MFW)',
              axis: { values: grid.map(function (g) { return g.mfw; }) } },
         y: { field: 'accuracy', type: 'quantitative', scale: { domain: [0, 1] }, title: 'accuracy' },
         color: { field: 'delta', type: 'nominal', title: 'delta' },
@@ -419,7 +432,10 @@
                                     label: n.name === null ? '' : (labelOf[n.name] || '') });
     });
     var h = Math.max(80, leaves.length * 14), w = 520, labelSpace = 200;
-    s.appendChild(el('p', { text: leaves.length + ' texts, ' + meta.delta + ' distance.' }));
+    s.appendChild(el('p', { text: leaves.length + ' texts' +
+      (meta.sample_size ? ' (samples of ' + meta.sample_size + ' words)' : '') + ', the ' + meta.mfw +
+      ' most frequent ' + featureName() + ', ' + meta.delta + ' distance, ' + meta.linkage +
+      ' linkage (pardo cluster).' }));
     var box = el('div', { class: 'charts' });
     s.appendChild(box);
     chart(box, 'dendrogram', {
@@ -429,7 +445,8 @@
       data: [
         { name: 'tree', values: labelled, transform: [
           { type: 'stratify', key: 'id', parentKey: 'parent' },
-          { type: 'tree', method: 'cluster', size: [{ signal: 'height' }, { signal: 'width' }],
+          { type: 'tree', method: 'cluster', separation: false,
+            size: [{ signal: 'height' }, { signal: 'width' }],
             as: ['y', 'tx', 'depth', 'children'] },
           { type: 'formula', expr: '(1 - datum.hfrac) * tw', as: 'x' }
         ] },
@@ -464,13 +481,16 @@
       r.distances.forEach(function (d, j) { cells.push({ row: r.path, col: index[j], distance: d }); });
     });
     var side = Math.max(120, Math.min(560, leaves.length * 14));
+    var named = leaves.length <= 60;    /* beyond, the names overlap: the tooltips name the cells */
     chart(box, 'distance-matrix', vl({
       width: side, height: side,
       data: { values: cells },
       mark: 'rect',
       encoding: {
-        x: { field: 'col', type: 'nominal', sort: leaves, title: null, axis: { labelExpr: BASE, labelAngle: -60 } },
-        y: { field: 'row', type: 'nominal', sort: leaves, title: null, axis: { labelExpr: BASE } },
+        x: { field: 'col', type: 'nominal', sort: leaves, title: named ? null : 'texts, in the order of the tree',
+             axis: { labelExpr: BASE, labelAngle: -60, labels: named, ticks: named } },
+        y: { field: 'row', type: 'nominal', sort: leaves, title: named ? null : 'texts, in the order of the tree',
+             axis: { labelExpr: BASE, labels: named, ticks: named } },
         color: { field: 'distance', type: 'quantitative', scale: { scheme: 'viridis', reverse: true } },
         tooltip: [{ field: 'row' }, { field: 'col' }, { field: 'distance' }]
       }
