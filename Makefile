@@ -93,7 +93,8 @@ define need_pkgs
 	  $$SUDO apt-get update -qq && $$SUDO $(APT) $$missing >/dev/null; fi
 endef
 BUILD_PKGS = build-essential libutf8proc-dev pkg-config
-TEST_PKGS  = $(BUILD_PKGS) python3 clang libclang-rt-14-dev procps gawk openmpi-bin libopenmpi-dev
+TEST_PKGS  = $(BUILD_PKGS) python3 clang libclang-rt-14-dev procps gawk openmpi-bin libopenmpi-dev \
+             ripgrep git
 BENCH_PKGS = $(TEST_PKGS) libomp-dev parallel python3
 RUN_PKGS   = $(BUILD_PKGS) bible-kjv
 

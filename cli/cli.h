@@ -124,6 +124,9 @@ struct opts {
     int    profile;
     int    quiet;
     int    follow;              /* -L */
+    int    hidden;              /* --hidden: walk entries whose name starts with '.' */
+    int    max_depth;           /* --max-depth N; -1 = no limit */
+    int    verbose;             /* --verbose: name the files a walk skips */
     int    null_sep;            /* -0 */
     int    top;
     int    corpus, corpus_only;
@@ -140,6 +143,7 @@ struct opts {
     char **terms;   size_t n_terms;     /* -t pieces, owned */
     const char **paths; size_t n_paths; /* PATH operands (argv strings) */
     const char **lists; size_t n_lists; /* --files-from (argv strings) */
+    const char **globs; size_t n_globs; /* -g (argv strings), in order */
 };
 
 /* Parses argv into *o (which it initialises).  Prints the reason and
@@ -150,6 +154,22 @@ void opts_free(struct opts *o);
 void opts_help(const struct opts *o, FILE *to);
 void opts_man(FILE *to);
 void opts_usage(FILE *to);
+
+/* ---- -g/--glob rules (glob.c) ---------------------------------------------- */
+
+struct globs;
+
+enum { GLOB_NONE = 0, GLOB_INCLUDE, GLOB_EXCLUDE };
+
+/* The rules of args[0..n) (-g arguments, in order); *g = NULL when n is 0.
+ * 0 or PARDO_ENOMEM. */
+int  globs_new(struct globs **g, const char *const *args, size_t n);
+void globs_free(struct globs *g);
+/* What the rules say of an entry met in a walk: rel is its path relative
+ * to the walked directory ("a/b.txt"), is_dir whether it is a directory.
+ * GLOB_EXCLUDE: skip it (a directory: do not enter it); GLOB_INCLUDE:
+ * take it even if hidden; GLOB_NONE: the usual rules.  NULL g: GLOB_NONE. */
+int  globs_match(const struct globs *g, const char *rel, int is_dir);
 
 /* ---- lazy walk over PATHs (walk.c) ---------------------------------------- */
 
@@ -167,6 +187,9 @@ void walk_free(struct walk *w);
  * itself already failed on it (a directory that cannot be read), that errno
  * into *err (else 0).  Returns 1, 0 at the end, or PARDO_ENOMEM. */
 int  walk_next(struct walk *w, struct ebuf *path, int *err);
+/* Whether the last file walk_next gave was found inside a directory (not
+ * named as an operand or in a list): such a file is skipped when binary. */
+int  walk_walked(const struct walk *w);
 /* Leaves out the file at path (the temporary output file, which a walk of
  * its directory would meet) when met inside a directory.  path must
  * outlive the walk; NULL or a missing file is a no-op. */
@@ -241,6 +264,7 @@ struct progress {
     int      drawn;             /* a line is on the screen */
     double   t0, last;
     uint64_t files, failed, bytes;
+    uint64_t binary;            /* binary files a walk skipped */
     size_t   total;             /* 0 while unknown */
     int      workers;           /* over MPI: of every rank */
     int      ranks;             /* 0: no MPI */
@@ -251,6 +275,7 @@ void progress_init(struct progress *p, int quiet, int workers);
 /* Over MPI: the summary says "W workers (R ranks x J)". */
 void progress_ranks(struct progress *p, int ranks, int workers, int per_rank);
 void progress_file(struct progress *p, uint64_t bytes, int failed, size_t total);
+void progress_skip(struct progress *p);    /* a binary file skipped by the walk */
 void progress_clear(struct progress *p);   /* before other stderr lines */
 void progress_summary(struct progress *p);
 double progress_now(void);                 /* monotonic seconds */

@@ -53,7 +53,7 @@ struct cmd_def {
 };
 
 static opt_set_fn set_flag, set_int, set_str, set_format, set_encoding,
-                  set_terms, set_list, set_corpus_only, set_seconds, set_delta,
+                  set_terms, set_list, set_glob, set_corpus_only, set_seconds, set_delta,
                   set_percent;
 
 #define F(field) offsetof(struct opts, field)
@@ -162,8 +162,37 @@ static const struct opt_def options[] = {
     { 'L', "follow", NULL, ALL_CMDS, set_flag, F(follow), 0, 0,
       "Follow symbolic links inside directories",
       "Without it, symbolic links met while walking a directory are skipped "
-      "(links named on the command line are always followed). A link back to "
-      "a directory being walked is reported and skipped." },
+      "(links named on the command line are always followed). With it, a link "
+      "back to a directory being walked, a broken link and a link that loops "
+      "on itself are each reported on stderr and skipped, as rg -L does." },
+    { 0, "hidden", NULL, ALL_CMDS, set_flag, F(hidden), 0, 0,
+      "Walk hidden files and directories too",
+      "Without it, the entries met while walking a directory whose name starts "
+      "with a dot (.git, .DS_Store) are skipped, files and directories alike, as "
+      "ripgrep and fd do. A path named on the command line or in a list is "
+      "always read." },
+    { 'g', "glob", "GLOB", ALL_CMDS, set_glob, 0, 0, 0,
+      "Walk only what GLOB matches; !GLOB leaves it out; repeatable",
+      "Globs are ripgrep's -g: each is matched against the path of an entry "
+      "relative to the directory being walked (a/b.txt when walking dir/ meets "
+      "dir/a/b.txt). A glob without a slash matches the entry's name at any depth "
+      "(*.txt); one with a slash matches the whole relative path (drafts/**; a "
+      "leading slash anchors it and is dropped). * and ? never match a slash, "
+      "[...] is a class ([!...] its complement), {a,b} is either, and ** as a "
+      "whole path component matches any number of components. A trailing slash "
+      "matches directories only. The last glob that matches an entry decides: "
+      "!GLOB skips it (a directory is then not entered), GLOB takes it (even if "
+      "hidden). When at least one glob does not start with !, a file that no "
+      "glob matches is skipped; a directory that none matches is still walked. "
+      "Paths named on the command line or in a list are always read." },
+    { 0, "max-depth", "N", ALL_CMDS, set_int, F(max_depth), 0, 1000000,
+      "Walk at most N levels below each directory named (default: no limit)",
+      "1 reads only the files directly inside it; 0 reads nothing of it. "
+      "Directories are walked relative to their parent (openat), so the depth "
+      "is not limited by the length of a path; a file whose path is longer than "
+      "the system allows (PATH_MAX) gets the error record \"File name too long\"." },
+    { 0, "verbose", NULL, ALL_CMDS, set_flag, F(verbose), 0, 0,
+      "Name each binary file the walk skipped on stderr", NULL },
     { 0, "files-from", "FILE", ALL_CMDS, set_list, 0, 0, 0,
       "Read more file paths from FILE (- = standard input)",
       "One path a line (NUL-separated with -0). The paths of a list are files: "
@@ -483,6 +512,12 @@ static int set_list(struct opts *o, const struct opt_def *d, const char *arg)
     return push(&o->lists, &o->n_lists, &arg, sizeof arg);
 }
 
+static int set_glob(struct opts *o, const struct opt_def *d, const char *arg)
+{
+    (void)d;
+    return push(&o->globs, &o->n_globs, &arg, sizeof arg);
+}
+
 /* ---- parser ------------------------------------------------------------------ */
 
 static const struct opt_def *find_long(const char *name, size_t len)
@@ -652,7 +687,7 @@ static int check_known(const struct parse *p)
 
 int opts_parse(struct opts *o, int argc, char **argv)
 {
-    *o = (struct opts){ .top = 20, .mfw = 100, .delta = ATTRIB_BURROWS,
+    *o = (struct opts){ .top = 20, .mfw = 100, .delta = ATTRIB_BURROWS, .max_depth = -1,
                         .encoding = TEXT_ENC_AUTO, .format = FMT_JSONL };
     struct parse p = { .o = o, .argc = argc, .argv = argv };
     int only_operands = 0;
@@ -681,6 +716,7 @@ void opts_free(struct opts *o)
     free(o->terms);
     free(o->paths);
     free(o->lists);
+    free(o->globs);
     *o = (struct opts){ 0 };
 }
 

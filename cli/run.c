@@ -443,6 +443,7 @@ static int next_file(void *gen, void *item)
         return rc;
     }
     j->seq = e->seq++;
+    j->walked = e->next_first >= e->run.n_first && walk_walked(e->walk);
     in->job = j;
     in->err = err;
     if (j->path.len < sizeof in->path) {
@@ -608,6 +609,15 @@ static int take_one(struct engine *e, struct job *j, struct item_out *out, int s
     char buf[512];
     const char *why = NULL;
     int rc = 0;
+    if (status == 0 && out->err == FILE_EBINARY && j->walked) {
+        /* A binary file met in a walk is no text of the corpus. */
+        if (r->o->verbose) {
+            progress_clear(&e->prog);
+            fprintf(stderr, "pardo: %s: binary file, skipped\n", j->path.data);
+        }
+        progress_skip(&e->prog);
+        return 0;
+    }
     if (status != 0)
         why = failure_reason(r, f, buf, sizeof buf);
     else if (out->err)

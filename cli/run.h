@@ -36,6 +36,7 @@ struct job {
     struct job *next_free;      /* main thread only */
     struct job *next_all;       /* every job, for the final free */
     size_t seq;                 /* the file's number in the run: 0, 1, 2... */
+    int walked;                 /* found inside a directory: skipped if binary */
     struct ebuf path;           /* NUL-terminated */
 };
 
