@@ -94,7 +94,7 @@ define need_pkgs
 endef
 BUILD_PKGS = build-essential libutf8proc-dev pkg-config
 TEST_PKGS  = $(BUILD_PKGS) python3 clang libclang-rt-14-dev procps gawk openmpi-bin libopenmpi-dev \
-             ripgrep git
+             ripgrep git strace
 BENCH_PKGS = $(TEST_PKGS) libomp-dev parallel python3
 RUN_PKGS   = $(BUILD_PKGS) bible-kjv
 

@@ -46,6 +46,7 @@ struct job {
 struct item_in {
     struct job *job;            /* the main thread's; not for workers */
     int  err;                   /* the walk's errno for this path, or 0 */
+    int  known_reg;             /* the walk found a regular file there */
     char path[ITEM_PATH_MAX];   /* NUL-terminated (ENAMETOOLONG when it is not) */
 };
 

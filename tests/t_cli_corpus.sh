@@ -159,3 +159,27 @@ check "-L: a link that loops on itself is reported" has "$ERR" "l/self: symbolic
 check "-L: a link back up the tree is reported" has "$ERR" "l/real/up: file system loop"
 run count -t a -q l
 check_eq "without -L links are skipped silently" "" "$ERR"
+
+# ---- a small file's cost: open, fstat, one read, close ---------------------------
+# Counted with strace over 100 and 300 files: what 200 more files add,
+# per file, for each call (the start of the process costs the same in both).
+if command -v strace >/dev/null; then
+    for n in 100 300; do
+        mkdir -p "small$n/d"
+        for i in $(seq "$n"); do printf 'A bird and a bee.\n' > "small$n/d/f$i.txt"; done
+        strace -f -qq -c -o "strace$n.txt" "$PARDO" count -t A,B -q -j 2 "small$n" > /dev/null
+    done
+    calls() { awk -v s="$2" '$NF == s { print $4 }' "$1"; }
+    for sc in openat read close; do
+        a=$(calls strace100.txt $sc); b=$(calls strace300.txt $sc)
+        check_eq "a small file costs one $sc" 200 "$(( ${b:-0} - ${a:-0} ))"
+    done
+    a=0; b=0
+    for sc in newfstatat fstat stat lstat statx; do
+        v=$(calls strace100.txt $sc); a=$(( a + ${v:-0} ))
+        v=$(calls strace300.txt $sc); b=$(( b + ${v:-0} ))
+    done
+    check_eq "a small file costs one stat call (fstat)" 200 "$(( b - a ))"
+else
+    notok "strace (in TEST_PKGS) is needed to count a file's system calls"
+fi
