@@ -45,7 +45,8 @@ enum {
 enum {
     FILE_ENOTREG = -201,    /* "not a regular file" */
     FILE_EBINARY = -202,    /* "binary file" */
-    FILE_ECHANGED = -203    /* "file changed while reading" */
+    FILE_ECHANGED = -203,   /* "file changed while reading" */
+    FILE_EDAMAGED = -204    /* "damaged compressed data" (compressed.c) */
 };
 
 /* The words for a per-file failure: an errno value (> 0) or FILE_E*.
@@ -154,6 +155,16 @@ void opts_free(struct opts *o);
 void opts_help(const struct opts *o, FILE *to);
 void opts_man(FILE *to);
 void opts_usage(FILE *to);
+
+/* ---- compressed files (compressed.c) ---------------------------------------- */
+
+/* "gzip", "bzip2", "xz" or "zstd" when p[0..n) starts as such a stream
+ * does, else NULL. */
+const char *compressed_kind(const unsigned char *p, size_t n);
+/* Decompresses the stream p[0..n) into *out (grown with realloc, *cap its
+ * size), *len bytes.  0, ENOMEM, or FILE_EDAMAGED (truncated, corrupt). */
+int decompress(const unsigned char *p, size_t n, unsigned char **out, size_t *len,
+               size_t *cap);
 
 /* ---- -g/--glob rules (glob.c) ---------------------------------------------- */
 

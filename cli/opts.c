@@ -293,6 +293,18 @@ static const struct man_section man_sections[] = {
       "output never depends on the file system. A PATH of - reads file paths "
       "from standard input, as --files-from - does. Paths are taken one by one "
       "as the work goes: a list of a million paths is never read into memory.",
+      "While a directory is walked, entries whose name starts with a dot are "
+      "skipped (--hidden), -g/--glob and --max-depth select what is read, and a "
+      "binary file (a NUL byte in its first 8 KiB) is skipped, not an error: the "
+      "summary line ends \"N binary files skipped\" and --verbose names them. A "
+      "path named on the command line or in a list is always read, and a binary "
+      "one is an error record. A directory that cannot be read or entered gives "
+      "an error record with the reason, as find reports it.",
+      "A file compressed with gzip, bzip2, xz or zstd (recognised by its first "
+      "bytes, whatever its name) is decompressed as it is read: its record is the "
+      "decompressed text's, under the file's own path, with bytes the size on "
+      "disk. A stream that cannot be decompressed to its end (truncated, "
+      "corrupt) gives the error record \"damaged compressed data\".",
       NULL } },
     { "OUTPUT", {
       "JSON Lines (the default) gives one flat object per file, \"path\" first. "
@@ -306,8 +318,9 @@ static const struct man_section man_sections[] = {
       "are processed as usual. REASON is the system's error text (such as "
       "\"No such file or directory\", \"Is a directory\", \"Permission denied\"), "
       "\"not a regular file\" for a device or a FIFO (which is not opened), "
-      "\"binary file\" for a NUL byte in the first 8 KiB, or \"file changed while "
-      "reading\" when its size changed while it was read.",
+      "\"binary file\" for a NUL byte in the first 8 KiB (of a file named on the "
+      "command line or in a list), \"damaged compressed data\", or \"file changed "
+      "while reading\" when its size changed while it was read.",
       "Strings are escaped as their format requires. In JSON a byte of a file "
       "name that is not valid UTF-8 is written as U+FFFD. CSV quotes a field "
       "that holds a comma, a quote, a line end or starts with a space. TSV "

@@ -53,6 +53,7 @@ const char *cli_file_reason(int err, char *buf, size_t size)
     case FILE_ENOTREG:  return "not a regular file";
     case FILE_EBINARY:  return "binary file";
     case FILE_ECHANGED: return "file changed while reading";
+    case FILE_EDAMAGED: return "damaged compressed data";
     default:            return strerror_r(err, buf, size);
     }
 }
@@ -97,6 +98,7 @@ static int raw_reserve(struct worker *w, size_t want)
 static void worker_free(struct worker *w)
 {
     raw_free(w);
+    free(w->unz);
     text_buf_free(&w->scratch);
     wordtab_free(w->words);
     wordtab_free(w->corpus);
@@ -227,7 +229,14 @@ static int stage_read(void *arg, const void *in_, void *out_)
     int err = read_file(w, in->path, in->known_reg, &out->bytes);
     if (err == PARDO_ENOMEM)
         return err;
-    if (err == 0 && text_is_binary(w->raw, w->raw_len))
+    w->body = w->raw;
+    w->body_len = w->raw_len;
+    if (err == 0 && compressed_kind(w->raw, w->raw_len)) {
+        err = decompress(w->raw, w->raw_len, &w->unz, &w->unz_len, &w->unz_cap);
+        w->body = w->unz;
+        w->body_len = w->unz_len;
+    }
+    if (err == 0 && text_is_binary(w->body, w->body_len))
         err = FILE_EBINARY;
     out->err = err;
     return 0;
@@ -241,7 +250,7 @@ static int stage_clean(void *arg, const void *in, void *out_)
     if (out->err)
         return 0;
     struct worker *w = this_worker;
-    return text_clean(&w->scratch, w->raw, w->raw_len, r->o->encoding,
+    return text_clean(&w->scratch, w->body, w->body_len, r->o->encoding,
                       r->o->keep_boilerplate, &w->clean);
 }
 

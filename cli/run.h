@@ -79,6 +79,10 @@ struct worker {
     const struct run *run;
     unsigned char *raw;         /* the file's bytes */
     size_t raw_len, raw_cap;
+    unsigned char *unz;         /* a compressed file's decompressed bytes */
+    size_t unz_len, unz_cap;
+    const unsigned char *body;  /* what the text steps read: raw or unz */
+    size_t body_len;
     struct text_buf scratch;    /* text_clean's */
     struct text_clean clean;    /* of the current file; body in scratch */
     struct text_stats st;
