@@ -114,6 +114,8 @@ void rec_header(struct ebuf *b, enum format fmt, const char *const *names, size_
 
 enum command { CMD_NONE = 0, CMD_COUNT, CMD_STATS, CMD_WORDS, CMD_ATTRIBUTE };
 
+enum { HALT_NEVER = 0, HALT_SOON, HALT_NOW };
+
 struct opts {
     enum command cmd;
     int    jobs;
@@ -128,6 +130,9 @@ struct opts {
     int    hidden;              /* --hidden: walk entries whose name starts with '.' */
     int    max_depth;           /* --max-depth N; -1 = no limit */
     int    verbose;             /* --verbose: name the files a walk skips */
+    int    halt;                /* --halt: HALT_NEVER, HALT_SOON or HALT_NOW */
+    long   halt_fail;           /* --halt WHEN,fail=N: N; 0 with a percentage */
+    double halt_pct;            /* --halt WHEN,fail=P%: P/100; 0 with a count */
     int    null_sep;            /* -0 */
     int    top;
     int    corpus, corpus_only;
@@ -276,6 +281,7 @@ struct progress {
     double   t0, last;
     uint64_t files, failed, bytes;
     uint64_t binary;            /* binary files a walk skipped */
+    int      halted;            /* --halt stopped the run */
     size_t   total;             /* 0 while unknown */
     int      workers;           /* over MPI: of every rank */
     int      ranks;             /* 0: no MPI */

@@ -53,7 +53,7 @@ struct cmd_def {
 };
 
 static opt_set_fn set_flag, set_int, set_str, set_format, set_encoding,
-                  set_terms, set_list, set_glob, set_corpus_only, set_seconds, set_delta,
+                  set_terms, set_list, set_glob, set_halt, set_corpus_only, set_seconds, set_delta,
                   set_percent;
 
 #define F(field) offsetof(struct opts, field)
@@ -193,6 +193,20 @@ static const struct opt_def options[] = {
       "the system allows (PATH_MAX) gets the error record \"File name too long\"." },
     { 0, "verbose", NULL, ALL_CMDS, set_flag, F(verbose), 0, 0,
       "Name each binary file the walk skipped on stderr", NULL },
+    { 0, "halt", "WHEN,fail=N|P%", ALL_CMDS, set_halt, 0, 0, 0,
+      "Stop after N failed files (or P% of all): WHEN is soon or now (default never)",
+      "GNU parallel's --halt, with files for jobs and an error record for a failed "
+      "job. soon,fail=N: after the N-th file that fails, no more files are started; "
+      "the files already running finish and their records are written. now,fail=N: "
+      "the run stops at once; files still running are dropped without a record "
+      "(with --isolate their workers are killed). fail=P% (P from 0 to 100, above "
+      "0) stops when the failed files reach P% of all the files of the run, which "
+      "are counted before the first is started, as GNU parallel counts its jobs "
+      "(so not with a path list, which cannot be read twice). The records written "
+      "are whole and in input order, and -o FILE is renamed into place; the "
+      "summary line ends \"halted after N failures\" and the exit status is 1. "
+      "never (the default) runs every file. Which files a halt leaves unread "
+      "depends on -j and timing: only -j 1 stops right after the N-th failure." },
     { 0, "files-from", "FILE", ALL_CMDS, set_list, 0, 0, 0,
       "Read more file paths from FILE (- = standard input)",
       "One path a line (NUL-separated with -0). The paths of a list are files: "
@@ -525,6 +539,41 @@ static int set_list(struct opts *o, const struct opt_def *d, const char *arg)
     return push(&o->lists, &o->n_lists, &arg, sizeof arg);
 }
 
+/* never | soon,fail=N | now,fail=N | soon,fail=P% | now,fail=P% */
+static int set_halt(struct opts *o, const struct opt_def *d, const char *arg)
+{
+    (void)d;
+    o->halt = HALT_NEVER;
+    o->halt_fail = 0;
+    o->halt_pct = 0;
+    if (strcmp(arg, "never") == 0)
+        return 0;
+    const char *why = NULL;
+    if (strncmp(arg, "soon,", 5) == 0) {
+        o->halt = HALT_SOON;
+        why = arg + 5;
+    } else if (strncmp(arg, "now,", 4) == 0) {
+        o->halt = HALT_NOW;
+        why = arg + 4;
+    }
+    if (why && strncmp(why, "fail=", 5) == 0) {
+        char *end;
+        errno = 0;
+        double v = strtod(why + 5, &end);
+        if (!errno && end != why + 5 && *end == '%' && end[1] == '\0' && v > 0 && v <= 100) {
+            o->halt_pct = v / 100;
+            return 0;
+        }
+        if (!errno && end != why + 5 && *end == '\0' && v >= 1 && v <= 1e9 && v == (long)v) {
+            o->halt_fail = (long)v;
+            return 0;
+        }
+    }
+    fprintf(stderr, "pardo: --halt wants never, soon,fail=N, now,fail=N, soon,fail=P%% "
+                    "or now,fail=P%%, not '%s'\n", arg);
+    return CLI_EUSAGE;
+}
+
 static int set_glob(struct opts *o, const struct opt_def *d, const char *arg)
 {
     (void)d;
@@ -658,6 +707,13 @@ static int check(const struct parse *p)
         }
     if (o->cmd == CMD_COUNT && o->n_terms == 0) {
         fprintf(stderr, "pardo: count needs -t TERM[,TERM...]\n");
+        return CLI_EUSAGE;
+    }
+    int from_list = o->n_lists > 0;
+    for (size_t i = 0; i < o->n_paths; i++)
+        from_list |= strcmp(o->paths[i], "-") == 0;
+    if (o->halt_pct > 0 && from_list) {
+        fprintf(stderr, "pardo: --halt fail=P%% counts the files first: not with a path list\n");
         return CLI_EUSAGE;
     }
     return check_known(p);

@@ -109,5 +109,8 @@ void progress_summary(struct progress *p)
     if (p->binary)
         fprintf(stderr, ", %llu binary file%s skipped", (unsigned long long)p->binary,
                 p->binary == 1 ? "" : "s");
+    if (p->halted)
+        fprintf(stderr, ", halted after %llu failure%s", (unsigned long long)p->failed,
+                p->failed == 1 ? "" : "s");
     fputc('\n', stderr);
 }

@@ -412,6 +412,8 @@ struct engine {
     int out_errno;
     int from_rank;              /* the rank that ran the result being taken */
     int stopped;                /* another rank was interrupted: as a signal here */
+    int halted;                 /* --halt's condition was met: no more files */
+    size_t halt_total;          /* --halt fail=P%: the files of the run */
     int mpi_failed;             /* an MPI call failed: end with MPI_Abort */
     double stage_sums[2 * MAX_STAGES];  /* --profile over MPI: items, then seconds */
 };
@@ -448,7 +450,7 @@ static int next_file(void *gen, void *item)
 {
     struct engine *e = gen;
     struct item_in *in = item;
-    if (interrupted(e) || e->out_err)
+    if (interrupted(e) || e->out_err || e->halted)
         return 0;
     struct job *j = job_take(e);
     if (!j)
@@ -625,6 +627,50 @@ static const char *where(const struct engine *e, int err, char *buf, size_t size
     return buf;
 }
 
+/* --halt: after a failure, whether the run must stop handing out files
+ * (soon) or stop at once (now).  GNU parallel's rule: N failures, or
+ * failures >= P% of every file of the run (counted before the start).
+ * Threads stop taking queued files at once (pardo_cancel: the files
+ * running finish and come back, those queued never start); over MPI the
+ * generator ends, and the batches handed out finish. */
+static void halt_check(struct engine *e)
+{
+    const struct opts *o = e->run.o;
+    if (o->halt == HALT_NEVER || e->halted)
+        return;
+    double failed = (double)e->prog.failed;
+    int reached = o->halt_pct > 0 ? failed >= o->halt_pct * (double)e->halt_total
+                                  : failed >= (double)o->halt_fail;
+    if (!reached)
+        return;
+    e->halted = 1;
+    e->prog.halted = 1;
+    if (e->pool && !e->ranks)
+        pardo_cancel(e->pool);
+}
+
+/* --halt fail=P%: the files of the run, counted by a walk of their own
+ * before the first starts.  0 or an error that ends the run. */
+static int halt_count(struct engine *e, const char *skip)
+{
+    const struct opts *o = e->run.o;
+    if (o->halt_pct <= 0)
+        return 0;
+    struct walk *w;
+    int rc = walk_new(&w, o, NULL, NULL);
+    struct ebuf path = { 0 };
+    int err;
+    if (rc == 0) {
+        walk_skip(w, skip);
+        while ((rc = walk_next(w, &path, &err)) == 1)
+            e->halt_total++;
+    }
+    walk_free(w);
+    ebuf_free(&path);
+    e->halt_total += e->run.n_first;
+    return rc;
+}
+
 /* One file's result: its record, or its error record and a line on
  * stderr.  0 or an output error. */
 static int take_one(struct engine *e, struct job *j, struct item_out *out, int status,
@@ -676,6 +722,8 @@ static int take_one(struct engine *e, struct job *j, struct item_out *out, int s
     if (total || walk_done(e->walk))
         total += r->n_first;
     progress_file(&e->prog, why ? 0 : out->bytes, why != NULL, total);
+    if (why)
+        halt_check(e);
     return rc;
 }
 
@@ -748,7 +796,7 @@ static int take_result(struct engine *e, struct item_out *out, int status,
 static int take_results(struct engine *e)
 {
     int rc = 0;
-    while (rc == 0 && !interrupted(e)) {
+    while (rc == 0 && !interrupted(e) && !(e->halted && e->run.o->halt == HALT_NOW)) {
         struct item_out out;
         pardo_failure f;
         int status;
@@ -867,6 +915,9 @@ static int start(struct engine *e, int workers)
         signals_set_output(e->out);
         walk_on_block(e->walk, flush_before_block, e);
         walk_skip(e->walk, output_temp_path(e->out));
+        rc = halt_count(e, output_temp_path(e->out));
+        if (rc)
+            return rc;
     }
     signals_block(1);               /* only the main thread takes them */
     if (lead && e->prog.bar)
