@@ -97,6 +97,7 @@ run count -t a -q -g '!x.txt' g
 check "a glob matches the path below the walked directory" has "$OUT" '"g/y.md"'
 if has "$OUT" 'g/x.txt'; then notok "-g '!x.txt' leaves g/x.txt out" "$OUT"
 else ok "-g '!x.txt' leaves g/x.txt out"; fi
+set +f                          # the shell's globs again (the end of the script uses them)
 
 # ---- a tree deeper than PATH_MAX ----------------------------------------------
 # 2,100 levels of "dd": a path of 6,300 bytes.  The walk goes down relative
@@ -167,7 +168,9 @@ if command -v strace >/dev/null; then
     for n in 100 300; do
         mkdir -p "small$n/d"
         for i in $(seq "$n"); do printf 'A bird and a bee.\n' > "small$n/d/f$i.txt"; done
-        strace -f -qq -c -o "strace$n.txt" "$PARDO" count -t A,B -q -j 2 "small$n" > /dev/null
+        # LeakSanitizer cannot run under ptrace: no leak check in these two.
+        ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" \
+            strace -f -qq -c -o "strace$n.txt" "$PARDO" count -t A,B -q -j 2 "small$n" > /dev/null
     done
     calls() { awk -v s="$2" '$NF == s { print $4 }' "$1"; }
     for sc in openat read close; do

@@ -6,6 +6,11 @@
 if ! command -v mpirun > /dev/null || [ ! -x "$(dirname "$PARDO")/pardo-mpi" ]; then
     skip "corpora under mpirun" "mpirun or pardo-mpi not found"; exit 0
 fi
+# Open MPI's own leaks and threads: the suppressions of t_cli_mpi.sh.
+export ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0:symbolize=0"
+export UBSAN_OPTIONS="$UBSAN_OPTIONS:symbolize=0"
+export LSAN_OPTIONS="suppressions=$TESTS_DIR/mpi/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export TSAN_OPTIONS="${TSAN_OPTIONS}:suppressions=$TESTS_DIR/mpi/tsan.supp:symbolize=0"
 MPIRUN=(timeout -k 5 300 mpirun --allow-run-as-root --oversubscribe)
 cd "$TMP" || exit 1
 mkdir -p c/.git c/build c/books
