@@ -7,12 +7,13 @@
  *   - a leading `!` makes it an exclusion; any other rule is an inclusion;
  *   - a trailing `/` makes it match directories only;
  *   - a glob without any other `/` matches the entry's name at any depth
- *     (`*.txt` is `** / *.txt`); one with a `/` matches the path relative to
- *     the walked directory from its start (a leading `/` is dropped);
+ *     (`*.txt` matches a/b/c.txt); one with a `/` matches the path relative
+ *     to the walked directory from its start (a leading `/` is dropped);
  *   - `*` and `?` never match `/`; `[...]` is a class (`[!...]` or `[^...]`
  *     its complement, ranges a-z); `{a,b}` is either; `\` quotes; `**` as a
- *     whole path component matches any number of components (`a/ **` all that
- *     is inside a, not a itself); elsewhere `**` is `*`.
+ *     whole path component matches any number of components (a trailing one
+ *     matches all that is inside the directory before it, not the directory
+ *     itself); elsewhere `**` is `*`.
  * The last rule that matches an entry decides: an exclusion skips it (a
  * directory is then not entered), an inclusion takes it, even when its
  * name is hidden.  An entry that no rule matches is taken as usual, except

@@ -16,9 +16,20 @@
  *
  * A directory's entries are read at once into one reused arena, sorted by
  * strcmp, and visited in that order: the output never depends on the file
- * system's order.  Inside a walk only regular files are produced; symbolic
- * links are skipped unless -L, and then a link to a directory already on the
- * stack (compared by device and inode) is a loop, reported and skipped.
+ * system's order.  Each directory is opened relative to its parent's
+ * descriptor (openat), so depth is not limited by PATH_MAX, and at most
+ * FD_KEEP of them are held open (deeper frames give theirs back and take
+ * it again through ".." on the way up).  Types come from d_type; an entry
+ * is stat'ed (fstatat) only when its type is unknown or a link is to be
+ * followed.  Inside a walk only regular files are produced: hidden entries
+ * are skipped unless --hidden, the -g rules (glob.c) and --max-depth
+ * apply, symbolic links are skipped unless -L, and with -L a link to a
+ * directory already on the stack (compared by device and inode), a broken
+ * link and a link loop are reported and skipped.  A directory that cannot
+ * be opened, or an entry that cannot be stat'ed, is produced with its
+ * errno (an error record).  walk_walked() tells the run which files came
+ * from inside a directory (they are skipped when binary, and the read
+ * stage opens them without a stat first).
  * The run's own temporary output file (-o) is never produced: a walk over
  * the directory that receives the output would read it half-written.
  */
