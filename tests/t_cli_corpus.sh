@@ -107,7 +107,10 @@ mkdir deep && printf 'a\n' > deep/top.txt
 python3 - <<'EOF'             # bash's cd slows down with the depth: made relative to each parent
 import os
 fd = os.open("deep", os.O_RDONLY)
-for _ in range(2100):
+for level in range(2100):
+    if level == 100:                # after "dd" has been walked, its frame opens "ee"
+        os.mkdir("ee", dir_fd=fd)
+        os.write(os.open("ee/x.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd), b"a\n")
     os.mkdir("dd", dir_fd=fd)
     sub = os.open("dd", os.O_RDONLY, dir_fd=fd)
     os.close(fd)
@@ -116,7 +119,9 @@ os.write(os.open("bottom.txt", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd), b"a\
 EOF
 OUT=$(ulimit -n 200; "$PARDO" count -t a -q deep 2>"$RUN_DIR/err"); RC=$?
 ERR=$(cat "$RUN_DIR/err")
-check_eq "a 2,100-level tree: a record for each file" 2 "$(grep -c . <<<"$OUT")"
+check_eq "a 2,100-level tree: a record for each file" 3 "$(grep -c . <<<"$OUT")"
+check "a 2,100-level tree: a directory 100 levels down, met after the deepest one, is read" \
+    has "$OUT" '/ee/x.txt","encoding"' 
 check "a 2,100-level tree: the top file is read" has "$OUT" '{"path":"deep/top.txt","encoding"'
 check "a 2,100-level tree: the bottom file's record says why" has "$OUT" '"error":"File name too long"'
 check_rc "a 2,100-level tree: status 1" 1
