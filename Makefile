@@ -27,6 +27,7 @@ CFLAGS  ?= $(OPT) -g
 CFLAGS  += -std=c11 -pthread -fPIC $(WARN) $(WERROR) $(SAN)
 LDFLAGS += -pthread $(SAN)
 UTF8PROC_LIBS = -lutf8proc
+ARCHIVE_LIBS  = -larchive
 LDLIBS  += -lm
 
 VERSION := $(shell sed -n 's/^#define PARDO_VERSION "\(.*\)"/\1/p' include/pardo.h)
@@ -84,10 +85,10 @@ $(LIB_SO): $(LIB_OBJ)
 	$(CC) -shared -Wl,-soname,libpardo.so.0 $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(PARDO): $(BUILD)/cli/main.o $(CLI_OBJ) $(LIB_A)
-	$(CC) $(LDFLAGS) -o $@ $^ $(UTF8PROC_LIBS) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(UTF8PROC_LIBS) $(ARCHIVE_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(AUX_OBJ) $(CLI_OBJ) $(LIB_A)
-	$(CC) $(LDFLAGS) -o $@ $^ $(UTF8PROC_LIBS) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(UTF8PROC_LIBS) $(ARCHIVE_LIBS) $(LDLIBS)
 
 $(BUILD)/examples/%: $(BUILD)/examples/%.o $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -116,9 +117,9 @@ define need_pkgs
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && $$SUDO $(APT) $$missing >/dev/null; fi
 endef
-BUILD_PKGS = build-essential libutf8proc-dev pkg-config
+BUILD_PKGS = build-essential libutf8proc-dev libarchive-dev pkg-config
 TEST_PKGS  = $(BUILD_PKGS) python3 python3-biopython clang libclang-rt-14-dev procps gawk openmpi-bin libopenmpi-dev \
-             chromium
+             chromium ripgrep git strace gzip bzip2 xz-utils zstd
 BENCH_PKGS = $(TEST_PKGS) libomp-dev parallel python3
 RUN_PKGS   = $(BUILD_PKGS) bible-kjv
 

@@ -95,7 +95,7 @@ $(BUILD)/cli/mpi_run_mpi.o: cli/mpi_run.c $(wildcard include/*.h cli/*.h) mpi.mk
 	$(CC) $(CPPFLAGS) -DPARDO_HAVE_MPI $(MPI_COMPILE) $(CFLAGS) -c -o $@ $<
 $(PARDO_MPI): $(BUILD)/cli/main.o $(filter-out $(BUILD)/cli/mpi_run.o,$(CLI_OBJ)) \
               $(BUILD)/cli/mpi_run_mpi.o $(MPI_A) $(LIB_A)
-	$(CC) $(LDFLAGS) -o $@ $^ $(UTF8PROC_LIBS) $(MPI_LINK) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(UTF8PROC_LIBS) $(ARCHIVE_LIBS) $(MPI_LINK) $(LDLIBS)
 endif
 
 mpi-install: $(MPI_A) $(PARDO_MPI)

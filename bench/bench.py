@@ -6,7 +6,7 @@ times and reports the median wall time of each: the two cores are shared,
 and the same run can take twice as long a minute later, so only ratios of
 runs made side by side mean much.
 
-    bench.py BUILD_DIR [SECTION...]     sections: lib count stats lexdiv isolate mpi rss stylo report
+    bench.py BUILD_DIR [SECTION...]     sections: lib count small stats lexdiv isolate mpi rss stylo report
 """
 import glob
 import os
@@ -150,6 +150,49 @@ def section_count(pardo):
     print(f"  -j 2 vs Python Pool(2): {pool / j2:.1f}x faster (goal >= 5)")
     if "GNU parallel -j 2, one pardo -j 1 per file" in med:
         print(f"  -j 2 vs GNU parallel: {med['GNU parallel -j 2, one pardo -j 1 per file'] / j2:.2f}x faster")
+
+
+SMALL_DIRS, SMALL_FILES, SMALL_LINE = 100, 1000, b"A bird and a bee, both in a box by the brook: a big day.   \n"
+
+
+def make_small(root):
+    """100,000 files of 60 bytes in 100 folders, and their list."""
+    paths = []
+    for d in range(SMALL_DIRS):
+        sub = os.path.join(root, f"d{d:03d}")
+        os.makedirs(sub, exist_ok=True)
+        for f in range(SMALL_FILES):
+            p = os.path.join(sub, f"f{f:04d}.txt")
+            with open(p, "wb") as fh:
+                fh.write(SMALL_LINE)
+            paths.append(p)
+    with open(os.path.join(root, "list"), "w") as fh:
+        fh.write("\n".join(paths) + "\n")
+    return paths
+
+
+def section_small(pardo):
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="pardo-small.") as tmp:
+        root = os.path.join(tmp, "small")
+        paths = make_small(root)
+        lst = os.path.join(root, "list")
+        os.rename(lst, os.path.join(tmp, "list"))
+        lst = os.path.join(tmp, "list")
+        seed = [sys.executable, os.path.join(HERE, "seed_count.py")]
+        cmds = [
+            ("pardo count -t A,B -j 1 DIR", [pardo, "count", "-q", "-t", "A,B", "-j", "1", root]),
+            ("pardo count -t A,B -j 2 DIR", [pardo, "count", "-q", "-t", "A,B", "-j", "2", root]),
+            ("seed Python, sequential", seed + ["-f", lst]),
+            ("seed Python, multiprocessing.Pool(2)", seed + ["-j", "2", "-f", lst]),
+        ]
+        med = compare(cmds)
+        show(f"== many small files: pardo count on {len(paths)} files of "
+             f"{len(SMALL_LINE)} bytes in {SMALL_DIRS} folders ==", med)
+        j1, j2 = med["pardo count -t A,B -j 1 DIR"], med["pardo count -t A,B -j 2 DIR"]
+        pool = med["seed Python, multiprocessing.Pool(2)"]
+        print(f"  -j 2 vs -j 1: {j1 / j2:.2f}x (goal >= 1.3, never < 1)")
+        print(f"  -j 2 vs Python Pool(2): {pool / j2:.1f}x faster (goal >= 3)")
 
 
 def section_stats(pardo):
@@ -344,7 +387,7 @@ def section_stylo(pardo):
 
 def main():
     build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
-    wanted = sys.argv[2:] or ["lib", "count", "stats", "lexdiv", "isolate", "mpi", "rss", "stylo", "report"]
+    wanted = sys.argv[2:] or ["lib", "count", "small", "stats", "lexdiv", "isolate", "mpi", "rss", "stylo", "report"]
     pardo = os.path.join(build, "pardo")
     print(f"machine: {os.cpu_count()} CPUs; {subprocess.run(['uname', '-srm'], capture_output=True, text=True).stdout.strip()}")
     for name in wanted:

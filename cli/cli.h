@@ -47,7 +47,8 @@ enum {
     FILE_EBINARY = -202,    /* "binary file" */
     FILE_ECHANGED = -203,   /* "file changed while reading" */
     FILE_ENOMEM = -204,     /* "out of memory": this file alone */
-    FILE_ESELF = -205       /* the output itself: skipped, no record */
+    FILE_ESELF = -205,      /* the output itself: skipped, no record */
+    FILE_EDAMAGED = -206    /* "damaged compressed data" (compressed.c) */
 };
 
 /* The words for a per-file failure: an errno value (> 0) or FILE_E*.
@@ -125,6 +126,8 @@ enum command { CMD_NONE = 0, CMD_COUNT, CMD_STATS, CMD_WORDS, CMD_ATTRIBUTE, CMD
 #define OPTS_MAX_DELTAS 5
 enum linkage { LINK_WARD = 0, LINK_AVERAGE, LINK_COMPLETE, LINK_SINGLE };
 
+enum { HALT_NEVER = 0, HALT_SOON, HALT_NOW };
+
 struct opts {
     enum command cmd;
     int    jobs;
@@ -136,6 +139,12 @@ struct opts {
     int    profile;
     int    quiet;
     int    follow;              /* -L */
+    int    hidden;              /* --hidden: walk entries whose name starts with '.' */
+    int    max_depth;           /* --max-depth N; -1 = no limit */
+    int    verbose;             /* --verbose: name the files a walk skips */
+    int    halt;                /* --halt: HALT_NEVER, HALT_SOON or HALT_NOW */
+    long   halt_fail;           /* --halt WHEN,fail=N: N; 0 with a percentage */
+    double halt_pct;            /* --halt WHEN,fail=P%: P/100; 0 with a count */
     int    null_sep;            /* -0 */
     int    top;
     int    corpus, corpus_only;
@@ -161,6 +170,7 @@ struct opts {
     char **terms;   size_t n_terms;     /* -t pieces, owned */
     const char **paths; size_t n_paths; /* PATH operands (argv strings) */
     const char **lists; size_t n_lists; /* --files-from (argv strings) */
+    const char **globs; size_t n_globs; /* -g (argv strings), in order */
 };
 
 /* Parses argv into *o (which it initialises).  Prints the reason and
@@ -171,6 +181,32 @@ void opts_free(struct opts *o);
 void opts_help(const struct opts *o, FILE *to);
 void opts_man(FILE *to);
 void opts_usage(FILE *to);
+
+/* ---- compressed files (compressed.c) ---------------------------------------- */
+
+/* "gzip", "bzip2", "xz" or "zstd" when p[0..n) starts as such a stream
+ * does, else NULL. */
+const char *compressed_kind(const unsigned char *p, size_t n);
+/* Decompresses the stream p[0..n) into *out (grown with realloc, *cap its
+ * size), *len bytes.  0, ENOMEM, or FILE_EDAMAGED (truncated, corrupt). */
+int decompress(const unsigned char *p, size_t n, unsigned char **out, size_t *len,
+               size_t *cap);
+
+/* ---- -g/--glob rules (glob.c) ---------------------------------------------- */
+
+struct globs;
+
+enum { GLOB_NONE = 0, GLOB_INCLUDE, GLOB_EXCLUDE };
+
+/* The rules of args[0..n) (-g arguments, in order); *g = NULL when n is 0.
+ * 0 or PARDO_ENOMEM. */
+int  globs_new(struct globs **g, const char *const *args, size_t n);
+void globs_free(struct globs *g);
+/* What the rules say of an entry met in a walk: rel is its path relative
+ * to the walked directory ("a/b.txt"), is_dir whether it is a directory.
+ * GLOB_EXCLUDE: skip it (a directory: do not enter it); GLOB_INCLUDE:
+ * take it even if hidden; GLOB_NONE: the usual rules.  NULL g: GLOB_NONE. */
+int  globs_match(const struct globs *g, const char *rel, int is_dir);
 
 /* ---- lazy walk over PATHs (walk.c) ---------------------------------------- */
 
@@ -189,6 +225,9 @@ void walk_free(struct walk *w);
  * into *err (else 0).  Returns 1, 0 at the end, PARDO_ENOMEM, or CLI_EOPEN
  * (a path list could not be read: printed). */
 int  walk_next(struct walk *w, struct ebuf *path, int *err);
+/* Whether the last file walk_next gave was found inside a directory (not
+ * named as an operand or in a list): such a file is skipped when binary. */
+int  walk_walked(const struct walk *w);
 /* Leaves out the file at path (the temporary output file, which a walk of
  * its directory would meet) when met inside a directory.  path must
  * outlive the walk; NULL or a missing file is a no-op. */
@@ -267,6 +306,8 @@ struct progress {
     int      drawn;             /* a line is on the screen */
     double   t0, last;
     uint64_t files, failed, bytes;
+    uint64_t binary;            /* binary files a walk skipped */
+    int      halted;            /* --halt stopped the run */
     size_t   total;             /* 0 while unknown */
     int      workers;           /* over MPI: of every rank */
     int      ranks;             /* 0: no MPI */
@@ -277,6 +318,7 @@ void progress_init(struct progress *p, int quiet, int workers);
 /* Over MPI: the summary says "W workers (R ranks x J)". */
 void progress_ranks(struct progress *p, int ranks, int workers, int per_rank);
 void progress_file(struct progress *p, uint64_t bytes, int failed, size_t total);
+void progress_skip(struct progress *p);    /* a binary file skipped by the walk */
 void progress_clear(struct progress *p);   /* before other stderr lines */
 void progress_summary(struct progress *p);
 double progress_now(void);                 /* monotonic seconds */

@@ -57,8 +57,8 @@ struct cmd_def {
 };
 
 static opt_set_fn set_flag, set_int, set_str, set_format, set_encoding,
-                  set_terms, set_list, set_corpus_only, set_seconds, set_delta,
-                  set_percent, set_mfw, set_features, set_linkage;
+                  set_terms, set_list, set_glob, set_halt, set_corpus_only, set_seconds,
+                  set_delta, set_percent, set_mfw, set_features, set_linkage;
 
 #define F(field) offsetof(struct opts, field)
 
@@ -223,8 +223,51 @@ static const struct opt_def options[] = {
     { 'L', "follow", NULL, ALL_CMDS, set_flag, F(follow), 0, 0,
       "Follow symbolic links inside directories",
       "Without it, symbolic links met while walking a directory are skipped "
-      "(links named on the command line are always followed). A link back to "
-      "a directory being walked is reported and skipped." },
+      "(links named on the command line are always followed). With it, a link "
+      "back to a directory being walked, a broken link and a link that loops "
+      "on itself are each reported on stderr and skipped, as rg -L does." },
+    { 0, "hidden", NULL, ALL_CMDS, set_flag, F(hidden), 0, 0,
+      "Walk hidden files and directories too",
+      "Without it, the entries met while walking a directory whose name starts "
+      "with a dot (.git, .DS_Store) are skipped, files and directories alike, as "
+      "ripgrep and fd do. A path named on the command line or in a list is "
+      "always read." },
+    { 'g', "glob", "GLOB", ALL_CMDS, set_glob, 0, 0, 0,
+      "Walk only what GLOB matches; !GLOB leaves it out; repeatable",
+      "Globs are ripgrep's -g: each is matched against the path of an entry "
+      "relative to the directory being walked (a/b.txt when walking dir/ meets "
+      "dir/a/b.txt). A glob without a slash matches the entry's name at any depth "
+      "(*.txt); one with a slash matches the whole relative path (drafts/**; a "
+      "leading slash anchors it and is dropped). * and ? never match a slash, "
+      "[...] is a class ([!...] its complement), {a,b} is either, and ** as a "
+      "whole path component matches any number of components. A trailing slash "
+      "matches directories only. The last glob that matches an entry decides: "
+      "!GLOB skips it (a directory is then not entered), GLOB takes it (even if "
+      "hidden). When at least one glob does not start with !, a file that no "
+      "glob matches is skipped; a directory that none matches is still walked. "
+      "Paths named on the command line or in a list are always read." },
+    { 0, "max-depth", "N", ALL_CMDS, set_int, F(max_depth), 0, 1000000,
+      "Walk at most N levels below each directory named (default: no limit)",
+      "1 reads only the files directly inside it; 0 reads nothing of it. "
+      "Directories are walked relative to their parent (openat), so the depth "
+      "is not limited by the length of a path; a file whose path is longer than "
+      "the system allows (PATH_MAX) gets the error record \"File name too long\"." },
+    { 0, "verbose", NULL, ALL_CMDS, set_flag, F(verbose), 0, 0,
+      "Name each binary file the walk skipped on stderr", NULL },
+    { 0, "halt", "WHEN,fail=N|P%", ALL_CMDS, set_halt, 0, 0, 0,
+      "Stop after N failed files (or P% of all): WHEN is soon or now (default never)",
+      "GNU parallel's --halt, with files for jobs and an error record for a failed "
+      "job. soon,fail=N: after the N-th file that fails, no more files are started; "
+      "the files already running finish and their records are written. now,fail=N: "
+      "the run stops at once; files still running are dropped without a record "
+      "(with --isolate their workers are killed). fail=P% (P from 0 to 100, above "
+      "0) stops when the failed files reach P% of all the files of the run, which "
+      "are counted before the first is started, as GNU parallel counts its jobs "
+      "(so not with a path list, which cannot be read twice). The records written "
+      "are whole and in input order, and -o FILE is renamed into place; the "
+      "summary line ends \"halted after N failures\" and the exit status is 1. "
+      "never (the default) runs every file. Which files a halt leaves unread "
+      "depends on -j and timing: only -j 1 stops right after the N-th failure." },
     { 0, "files-from", "FILE", ALL_CMDS, set_list, 0, 0, 0,
       "Read more file paths from FILE (- = standard input)",
       "One path a line (NUL-separated with -0). A CR before the newline is "
@@ -373,6 +416,18 @@ static const struct man_section man_sections[] = {
       "output never depends on the file system. A PATH of - reads file paths "
       "from standard input, as --files-from - does. Paths are taken one by one "
       "as the work goes: a list of a million paths is never read into memory.",
+      "While a directory is walked, entries whose name starts with a dot are "
+      "skipped (--hidden), -g/--glob and --max-depth select what is read, and a "
+      "binary file (a NUL byte in its first 8 KiB) is skipped, not an error: the "
+      "summary line ends \"N binary files skipped\" and --verbose names them. A "
+      "path named on the command line or in a list is always read, and a binary "
+      "one is an error record. A directory that cannot be read or entered gives "
+      "an error record with the reason, as find reports it.",
+      "A file compressed with gzip, bzip2, xz or zstd (recognised by its first "
+      "bytes, whatever its name) is decompressed as it is read: its record is the "
+      "decompressed text's, under the file's own path, with bytes the size on "
+      "disk. A stream that cannot be decompressed to its end (truncated, "
+      "corrupt) gives the error record \"damaged compressed data\".",
       NULL } },
     { "OUTPUT", {
       "JSON Lines (the default) gives one flat object per file, \"path\" first. "
@@ -386,9 +441,10 @@ static const struct man_section man_sections[] = {
       "are processed as usual. REASON is the system's error text (such as "
       "\"No such file or directory\", \"Is a directory\", \"Permission denied\"), "
       "\"not a regular file\" for a device or a FIFO (which is not opened), "
-      "\"binary file\" for a NUL byte in the first 8 KiB, or \"file changed while "
-      "reading\" when its size changed while it was read (see FILES THAT CANNOT "
-      "BE READ).",
+      "\"binary file\" for a NUL byte in the first 8 KiB (of a file named on the "
+      "command line or in a list), \"damaged compressed data\", or \"file changed "
+      "while reading\" when its size changed while it was read (see FILES THAT "
+      "CANNOT BE READ).",
       "Strings are escaped as their format requires. In JSON a byte of a file "
       "name that is not valid UTF-8 is written as U+FFFD. CSV quotes a field "
       "that holds a comma, a quote, a line end or starts with a space. TSV "
@@ -738,6 +794,47 @@ static int set_list(struct opts *o, const struct opt_def *d, const char *arg)
     return push(&o->lists, &o->n_lists, &arg, sizeof arg);
 }
 
+/* never | soon,fail=N | now,fail=N | soon,fail=P% | now,fail=P% */
+static int set_halt(struct opts *o, const struct opt_def *d, const char *arg)
+{
+    (void)d;
+    o->halt = HALT_NEVER;
+    o->halt_fail = 0;
+    o->halt_pct = 0;
+    if (strcmp(arg, "never") == 0)
+        return 0;
+    const char *why = NULL;
+    if (strncmp(arg, "soon,", 5) == 0) {
+        o->halt = HALT_SOON;
+        why = arg + 5;
+    } else if (strncmp(arg, "now,", 4) == 0) {
+        o->halt = HALT_NOW;
+        why = arg + 4;
+    }
+    if (why && strncmp(why, "fail=", 5) == 0) {
+        char *end;
+        errno = 0;
+        double v = strtod(why + 5, &end);
+        if (!errno && end != why + 5 && *end == '%' && end[1] == '\0' && v > 0 && v <= 100) {
+            o->halt_pct = v / 100;
+            return 0;
+        }
+        if (!errno && end != why + 5 && *end == '\0' && v >= 1 && v <= 1e9 && v == (long)v) {
+            o->halt_fail = (long)v;
+            return 0;
+        }
+    }
+    fprintf(stderr, "pardo: --halt wants never, soon,fail=N, now,fail=N, soon,fail=P%% "
+                    "or now,fail=P%%, not '%s'\n", arg);
+    return CLI_EUSAGE;
+}
+
+static int set_glob(struct opts *o, const struct opt_def *d, const char *arg)
+{
+    (void)d;
+    return push(&o->globs, &o->n_globs, &arg, sizeof arg);
+}
+
 /* ---- parser ------------------------------------------------------------------ */
 
 static const struct opt_def *find_long(const char *name, size_t len)
@@ -873,6 +970,13 @@ static int check(const struct parse *p)
         fprintf(stderr, "pardo: count needs -t TERM[,TERM...]\n");
         return CLI_EUSAGE;
     }
+    int from_list = o->n_lists > 0;
+    for (size_t i = 0; i < o->n_paths; i++)
+        from_list |= strcmp(o->paths[i], "-") == 0;
+    if (o->halt_pct > 0 && from_list) {
+        fprintf(stderr, "pardo: --halt fail=P%% counts the files first: not with a path list\n");
+        return CLI_EUSAGE;
+    }
     return check_known(p);
 }
 
@@ -928,7 +1032,7 @@ static int check_known(const struct parse *p)
 int opts_parse(struct opts *o, int argc, char **argv)
 {
     *o = (struct opts){ .top = 20, .mfw = 100, .mattr_window = TEXT_MATTR_WINDOW,
-                        .delta = ATTRIB_BURROWS, .ngram = 1,
+                        .delta = ATTRIB_BURROWS, .ngram = 1, .max_depth = -1,
                         .encoding = TEXT_ENC_AUTO, .format = FMT_JSONL };
     struct parse p = { .o = o, .argc = argc, .argv = argv };
     int only_operands = 0;
@@ -960,6 +1064,7 @@ void opts_free(struct opts *o)
     free(o->paths);
     free(o->lists);
     free(o->mfws);
+    free(o->globs);
     *o = (struct opts){ 0 };
 }
 

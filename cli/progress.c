@@ -73,6 +73,11 @@ void progress_file(struct progress *p, uint64_t bytes, int failed, size_t total)
         draw(p, now);
 }
 
+void progress_skip(struct progress *p)
+{
+    p->binary++;
+}
+
 void progress_clear(struct progress *p)
 {
     if (p->drawn)
@@ -101,5 +106,11 @@ void progress_summary(struct progress *p)
         fprintf(stderr, " (%d rank%s x %d)", p->ranks, p->ranks == 1 ? "" : "s", p->per_rank);
     else if (p->ranks)
         fprintf(stderr, " on %d ranks", p->ranks);
+    if (p->binary)
+        fprintf(stderr, ", %llu binary file%s skipped", (unsigned long long)p->binary,
+                p->binary == 1 ? "" : "s");
+    if (p->halted)
+        fprintf(stderr, ", halted after %llu failure%s", (unsigned long long)p->failed,
+                p->failed == 1 ? "" : "s");
     fputc('\n', stderr);
 }

@@ -37,6 +37,7 @@ struct job {
     struct job *next_free;      /* main thread only */
     struct job *next_all;       /* every job, for the final free */
     size_t seq;                 /* the file's number in the run: 0, 1, 2... */
+    int walked;                 /* found inside a directory: skipped if binary */
     struct ebuf path;           /* NUL-terminated */
 };
 
@@ -46,6 +47,7 @@ struct job {
 struct item_in {
     struct job *job;            /* the main thread's; not for workers */
     int  err;                   /* the walk's errno for this path, or 0 */
+    int  known_reg;             /* the walk found a regular file there */
     char path[ITEM_PATH_MAX];   /* NUL-terminated (ENAMETOOLONG when it is not) */
 };
 
@@ -86,6 +88,10 @@ struct worker {
     const struct run *run;
     unsigned char *raw;         /* the file's bytes */
     size_t raw_len, raw_cap;
+    unsigned char *unz;         /* a compressed file's decompressed bytes */
+    size_t unz_len, unz_cap;
+    const unsigned char *body;  /* what the text steps read: raw or unz */
+    size_t body_len;
     struct text_buf scratch;    /* text_clean's */
     struct text_clean clean;    /* of the current file; body in scratch */
     struct text_stats st;

@@ -18,9 +18,20 @@
  *
  * A directory's entries are read at once into one reused arena, sorted by
  * strcmp, and visited in that order: the output never depends on the file
- * system's order.  Inside a walk only regular files are produced; symbolic
- * links are skipped unless -L, and then a link to a directory already on the
- * stack (compared by device and inode) is a loop, reported and skipped.
+ * system's order.  Each directory is opened relative to its parent's
+ * descriptor (openat), so depth is not limited by PATH_MAX, and at most
+ * FD_KEEP of them are held open (deeper frames give theirs back and take
+ * it again through ".." on the way up).  Types come from d_type; an entry
+ * is stat'ed (fstatat) only when its type is unknown or a link is to be
+ * followed.  Inside a walk only regular files are produced: hidden entries
+ * are skipped unless --hidden, the -g rules (glob.c) and --max-depth
+ * apply, symbolic links are skipped unless -L, and with -L a link to a
+ * directory already on the stack (compared by device and inode), a broken
+ * link and a link loop are reported and skipped.  A directory that cannot
+ * be opened, or an entry that cannot be stat'ed, is produced with its
+ * errno (an error record).  walk_walked() tells the run which files came
+ * from inside a directory (they are skipped when binary, and the read
+ * stage opens them without a stat first).
  * The run's own temporary output file (-o) is never produced: a walk over
  * the directory that receives the output would read it half-written.
  */
@@ -32,11 +43,23 @@
 
 #include "cli.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+/* Frames deeper than this many levels below the top give their descriptor
+ * back while their children are walked, and take it again (by "..") when
+ * the walk returns to them: a walk holds at most FD_KEEP directories open,
+ * whatever its depth. */
+#define FD_KEEP 64
+
 struct frame {
     struct ebuf path;           /* the directory, without a trailing '/' */
     struct ebuf arena;          /* [d_type][name]\0 per entry */
     char **names;               /* into arena, sorted */
     size_t n, i, cap;
+    int fd;                     /* the directory, or -1 while given back */
     dev_t dev;
     ino_t ino;
 };
@@ -47,6 +70,7 @@ struct walk {
     void *warn_ctx;
     void (*on_block)(void *);
     void *block_ctx;
+    struct globs *globs;
     size_t next_path, next_list;
     FILE **lists;               /* --files-from, opened by walk_new */
     FILE *list;                 /* the list being read, or NULL */
@@ -57,7 +81,9 @@ struct walk {
     size_t line_cap;
     struct frame *stack;        /* frames [0, depth) are open */
     size_t depth, cap;
+    size_t root_len;            /* of the operand's prefix in a walked path */
     size_t count;
+    int walked;                 /* the last file was found in a directory */
     int done;
     const char *skip_name;      /* the temporary output file: never read */
     dev_t skip_dev;
@@ -73,6 +99,8 @@ int walk_new(struct walk **out, const struct opts *o, walk_warn_fn *warn, void *
     w->warn = warn;
     w->warn_ctx = ctx;
     *out = w;
+    if (globs_new(&w->globs, o->globs, o->n_globs) != 0)
+        return PARDO_ENOMEM;
     if (o->n_lists && !(w->lists = calloc(o->n_lists, sizeof *w->lists)))
         return PARDO_ENOMEM;
     for (size_t i = 0; i < o->n_lists; i++) {
@@ -106,12 +134,15 @@ void walk_free(struct walk *w)
             fclose(w->lists[i]);
     free(w->lists);
     for (size_t i = 0; i < w->cap; i++) {
+        if (i < w->depth && w->stack[i].fd >= 0)
+            close(w->stack[i].fd);
         ebuf_free(&w->stack[i].path);
         ebuf_free(&w->stack[i].arena);
         free(w->stack[i].names);
     }
     free(w->stack);
     free(w->line);
+    globs_free(w->globs);
     free(w);
 }
 
@@ -125,6 +156,11 @@ int walk_done(const struct walk *w)
     return w->done;
 }
 
+int walk_walked(const struct walk *w)
+{
+    return w->walked;
+}
+
 void walk_on_block(struct walk *w, void (*fn)(void *), void *ctx)
 {
     w->on_block = fn;
@@ -136,30 +172,48 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Reads directory `path` into a new frame on the stack.  Returns 0,
- * PARDO_ENOMEM, or an errno value > 0 when it cannot be read. */
-static int push_dir(struct walk *w, const char *path, size_t len, const struct stat *st)
+/* Reads the open directory fd (whose path is path[0..len)) into a new
+ * frame on the stack, which owns fd from then on.  Returns 0, PARDO_ENOMEM,
+ * or an errno value > 0 when it cannot be read (fd is then closed). */
+static int push_dir(struct walk *w, int fd, const char *path, size_t len)
 {
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return e;
+    }
     if (w->depth == w->cap) {
         size_t cap = w->cap ? w->cap * 2 : 8;
         struct frame *s = realloc(w->stack, cap * sizeof *s);
-        if (!s)
+        if (!s) {
+            close(fd);
             return PARDO_ENOMEM;
+        }
         memset(s + w->cap, 0, (cap - w->cap) * sizeof *s);
         w->stack = s;
         w->cap = cap;
     }
-    DIR *d = opendir(path);
-    if (!d)
-        return errno ? errno : EIO;
+    /* readdir on a duplicate: closedir takes its descriptor, the frame
+     * keeps fd for openat. */
+    int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+    if (!d) {
+        int e = errno ? errno : EIO;
+        if (dfd >= 0)
+            close(dfd);
+        close(fd);
+        return e;
+    }
     struct frame *f = &w->stack[w->depth];
     while (len > 1 && path[len - 1] == '/')
         len--;
     ebuf_set(&f->path, path, len);
     f->arena.len = 0;
     f->n = f->i = 0;
-    f->dev = st->st_dev;
-    f->ino = st->st_ino;
+    f->fd = fd;
+    f->dev = st.st_dev;
+    f->ino = st.st_ino;
     struct dirent *e;
     errno = 0;
     while ((e = readdir(d)) != NULL) {
@@ -171,18 +225,22 @@ static int push_dir(struct walk *w, const char *path, size_t len, const struct s
     }
     int err = errno;
     closedir(d);
-    if (f->path.oom || f->arena.oom) {
-        f->path.oom = f->arena.oom = 0;
-        return PARDO_ENOMEM;
-    }
-    if (err)
-        return err;
-    if (f->n > f->cap) {
+    if (!err && f->n > f->cap) {
         char **names = realloc(f->names, f->n * sizeof *names);
         if (!names)
-            return PARDO_ENOMEM;
-        f->names = names;
-        f->cap = f->n;
+            err = PARDO_ENOMEM;
+        else {
+            f->names = names;
+            f->cap = f->n;
+        }
+    }
+    if (f->path.oom || f->arena.oom) {
+        f->path.oom = f->arena.oom = 0;
+        err = PARDO_ENOMEM;
+    }
+    if (err) {
+        close(fd);
+        return err;
     }
     char *p = f->arena.data;
     for (size_t i = 0; i < f->n; i++) {
@@ -191,7 +249,49 @@ static int push_dir(struct walk *w, const char *path, size_t len, const struct s
     }
     qsort(f->names, f->n, sizeof *f->names, by_name);
     w->depth++;
+    /* Give back the descriptor of the frame FD_KEEP levels up. */
+    if (w->depth > FD_KEEP) {
+        struct frame *up = &w->stack[w->depth - 1 - FD_KEEP];
+        if (up->fd >= 0) {
+            close(up->fd);
+            up->fd = -1;
+        }
+    }
     return 0;
+}
+
+/* Pops the top frame; the one below takes its descriptor again if it gave
+ * it back (by "..", checked by device and inode, else by its path).  When
+ * it cannot, that is warned and the rest of its entries are skipped. */
+static void pop_dir(struct walk *w)
+{
+    struct frame *top = &w->stack[--w->depth];
+    if (w->depth > 0) {
+        struct frame *f = &w->stack[w->depth - 1];
+        if (f->fd < 0) {
+            struct stat st;
+            int fd = openat(top->fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (fd >= 0 && (fstat(fd, &st) != 0 || st.st_dev != f->dev || st.st_ino != f->ino)) {
+                close(fd);
+                fd = open(f->path.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            }
+            if (fd >= 0 && (fstat(fd, &st) != 0 || st.st_dev != f->dev || st.st_ino != f->ino)) {
+                close(fd);
+                fd = -1;
+                errno = ESTALE;
+            }
+            if (fd < 0) {
+                if (w->warn)
+                    w->warn(w->warn_ctx, f->path.data, "cannot return to this directory; "
+                                                      "the rest of it is skipped");
+                f->i = f->n;
+            }
+            f->fd = fd;
+        }
+    }
+    if (top->fd >= 0)
+        close(top->fd);
+    top->fd = -1;
 }
 
 static int on_stack(const struct walk *w, const struct stat *st)
@@ -200,31 +300,6 @@ static int on_stack(const struct walk *w, const struct stat *st)
         if (w->stack[i].dev == st->st_dev && w->stack[i].ino == st->st_ino)
             return 1;
     return 0;
-}
-
-/* Enters a directory met inside a walk, or reports why not.  1 when a file
- * record must be produced for it (it cannot be read), else 0 or ENOMEM. */
-static int enter(struct walk *w, struct ebuf *path, const struct stat *st, int *err)
-{
-    if (on_stack(w, st)) {
-        if (w->warn)
-            w->warn(w->warn_ctx, path->data, "file system loop, skipped");
-        return 0;
-    }
-    int rc = push_dir(w, path->data, path->len, st);
-    if (rc < 0)
-        return rc;
-    if (rc > 0) {
-        *err = rc;
-        return 1;
-    }
-    return 0;
-}
-
-static int is_skipped(const struct walk *w, const char *path)
-{
-    struct stat st;
-    return lstat(path, &st) == 0 && st.st_dev == w->skip_dev && st.st_ino == w->skip_ino;
 }
 
 void walk_skip(struct walk *w, const char *path)
@@ -238,14 +313,63 @@ void walk_skip(struct walk *w, const char *path)
     w->skip_ino = st.st_ino;
 }
 
-/* The next entry of the top frame: 1 with a file, 0 when the frame is
- * used up (and popped), or PARDO_ENOMEM. */
+static void warn_errno(struct walk *w, const char *path, const char *what, int err)
+{
+    char msg[160];
+    snprintf(msg, sizeof msg, "%s: %s, skipped", what, strerror(err));
+    if (w->warn)
+        w->warn(w->warn_ctx, path, msg);
+}
+
+/* Enters directory `name` of frame f (path is its whole path), or says why
+ * not.  0 (entered, or skipped with a warning), 1 when the directory must
+ * be given an error record (*err), or PARDO_ENOMEM. */
+static int enter(struct walk *w, struct frame *f, const char *name, struct ebuf *path,
+                 int *err)
+{
+    int flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY;
+    if (!w->o->follow)
+        flags |= O_NOFOLLOW;
+    int fd = openat(f->fd, name, flags);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return 0;                       /* vanished since it was listed */
+        *err = errno;
+        return 1;
+    }
+    if (w->o->follow) {
+        struct stat st;
+        if (fstat(fd, &st) == 0 && on_stack(w, &st)) {
+            close(fd);
+            if (w->warn)
+                w->warn(w->warn_ctx, path->data, "file system loop, skipped");
+            return 0;
+        }
+    }
+    int rc = push_dir(w, fd, path->data, path->len);
+    if (rc > 0) {
+        *err = rc;
+        return 1;
+    }
+    return rc;
+}
+
+/* The next entry of the top frame: 1 with a file (or an entry that
+ * failed: *err), 2 when it entered a directory, 0 when the frame is used
+ * up (and popped), or PARDO_ENOMEM. */
 static int next_in_frame(struct walk *w, struct ebuf *path, int *err)
 {
+    const struct opts *o = w->o;
     struct frame *f = &w->stack[w->depth - 1];
-    while (f->i < f->n) {
+    /* Entries of this frame are at depth w->depth below the operand. */
+    int files_ok = o->max_depth < 0 || w->depth <= (size_t)o->max_depth;
+    int dirs_ok = o->max_depth < 0 || w->depth < (size_t)o->max_depth;
+    while (f->i < f->n && f->fd >= 0) {
         const char *name = f->names[f->i++];
         unsigned char type = (unsigned char)name[-1];
+        int hidden = name[0] == '.' && !o->hidden;
+        if (hidden && !w->globs)
+            continue;
         path->len = 0;
         ebuf_put(path, f->path.data, f->path.len);
         if (f->path.len == 0 || f->path.data[f->path.len - 1] != '/')
@@ -254,28 +378,49 @@ static int next_in_frame(struct walk *w, struct ebuf *path, int *err)
         if (path->oom)
             return PARDO_ENOMEM;
         path->len--;                        /* keep the NUL out of len */
-        if (w->skip_name && strcmp(name, w->skip_name) == 0 && is_skipped(w, path->data))
-            continue;
-        if (type == DT_REG)
-            return 1;
-        if (type != DT_DIR && type != DT_LNK && type != DT_UNKNOWN)
-            continue;                       /* FIFOs, devices, sockets */
-        struct stat st;
-        int follow = type != DT_LNK || w->o->follow;
-        if (!follow)
-            continue;
-        if ((w->o->follow ? stat(path->data, &st) : lstat(path->data, &st)) != 0)
-            continue;                       /* vanished, or a broken link */
-        if (S_ISREG(st.st_mode))
-            return 1;
-        if (S_ISDIR(st.st_mode)) {
-            int rc = enter(w, path, &st, err);
-            if (rc != 0)
-                return rc;
-            f = &w->stack[w->depth - 1];    /* the stack may have moved */
+        if (type == DT_UNKNOWN || (type == DT_LNK && o->follow)) {
+            struct stat st;
+            if (fstatat(f->fd, name, &st, o->follow ? 0 : AT_SYMLINK_NOFOLLOW) != 0) {
+                int e = errno;
+                if (e == ENOENT && type == DT_LNK)
+                    warn_errno(w, path->data, "broken symbolic link", e);
+                else if (e == ELOOP)
+                    warn_errno(w, path->data, "symbolic link loop", e);
+                else if (e != ENOENT) {     /* ENOENT: vanished since listed */
+                    *err = e;
+                    return 1;
+                }
+                continue;
+            }
+            type = S_ISREG(st.st_mode) ? DT_REG : S_ISDIR(st.st_mode) ? DT_DIR : DT_UNKNOWN;
         }
+        if (type != DT_REG && type != DT_DIR)
+            continue;                       /* FIFOs, devices, sockets, links */
+        int is_dir = type == DT_DIR;
+        int m = globs_match(w->globs, path->data + w->root_len, is_dir);
+        if (m == GLOB_EXCLUDE || (hidden && m != GLOB_INCLUDE))
+            continue;
+        if (!is_dir) {
+            if (!files_ok)
+                continue;
+            if (w->skip_name && strcmp(name, w->skip_name) == 0) {
+                struct stat st;
+                if (fstatat(f->fd, name, &st, 0) == 0 && st.st_dev == w->skip_dev &&
+                    st.st_ino == w->skip_ino)
+                    continue;
+            }
+            return 1;
+        }
+        if (!dirs_ok)
+            continue;
+        size_t depth = w->depth;
+        int rc = enter(w, f, name, path, err);
+        if (rc != 0)
+            return rc;
+        if (w->depth != depth)
+            return 2;                       /* entered: walk the new frame */
     }
-    w->depth--;
+    pop_dir(w);
     return 0;
 }
 
@@ -336,15 +481,26 @@ static int next_in_list(struct walk *w, struct ebuf *path)
 static int operand(struct walk *w, const char *arg, struct ebuf *path, int *err)
 {
     struct stat st;
-    ebuf_set(path, arg, strlen(arg));
+    size_t len = strlen(arg);
+    ebuf_set(path, arg, len);
     if (path->oom)
         return PARDO_ENOMEM;
     if (stat(arg, &st) != 0 || !S_ISDIR(st.st_mode))
         return 1;
-    int rc = push_dir(w, arg, strlen(arg), &st);
+    int fd = open(arg, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        *err = errno;
+        return 1;
+    }
+    int rc = push_dir(w, fd, arg, len);
     if (rc > 0) {
         *err = rc;
         return 1;
+    }
+    if (rc == 0) {
+        /* Globs see the path below the operand: "t/a/b.txt" is "a/b.txt". */
+        const struct ebuf *p = &w->stack[w->depth - 1].path;
+        w->root_len = p->len + (p->len == 0 || p->data[p->len - 1] != '/');
     }
     return rc;
 }
@@ -354,12 +510,13 @@ int walk_next(struct walk *w, struct ebuf *path, int *err)
     const struct opts *o = w->o;
     *err = 0;
     while (!w->done) {
-        int rc;
-        if (w->depth > 0)
+        int rc, walked = 0;
+        if (w->depth > 0) {
             rc = next_in_frame(w, path, err);
-        else if (w->list)
+            walked = 1;
+        } else if (w->list) {
             rc = next_in_list(w, path);
-        else if (w->next_path < o->n_paths) {
+        } else if (w->next_path < o->n_paths) {
             const char *arg = o->paths[w->next_path++];
             rc = strcmp(arg, "-") == 0 ? start_list(w, stdin, "-") : operand(w, arg, path, err);
             if (rc == 1 && w->list)
@@ -375,6 +532,7 @@ int walk_next(struct walk *w, struct ebuf *path, int *err)
         if (rc < 0)
             return rc;
         if (rc == 1) {
+            w->walked = walked;
             w->count++;
             return 1;
         }

@@ -86,6 +86,8 @@ typedef struct pardo_options {
     double timeout;         /* seconds per item; 0 = none */
     size_t max_items;       /* replace a worker after this many items; 0 = never */
     size_t max_rss;         /* replace a worker whose resident memory passes this; 0 = never */
+    size_t window;          /* pardo_imap's items in flight per worker;
+                               0 = PARDO_WINDOW_PER_WORKER */
 } pardo_options;
 
 /* A pool configured by opt (NULL = defaults, as pardo_pool_new(0)).
@@ -201,7 +203,10 @@ enum { PARDO_ORDERED = 0, PARDO_UNORDERED = 1 };
 /* The window: at most PARDO_WINDOW_PER_WORKER * workers items (at least 2)
  * are ever pulled from `next` and not yet returned by pardo_iter_next,
  * whatever the length of the input, so an endless generator is fine and one
- * slow item does not make the window grow. */
+ * slow item does not make the window grow.  A pool opened with
+ * pardo_options.window uses that many per worker instead: very quick items
+ * (microseconds) want a larger window, so that the workers and the caller
+ * each sleep once per many items rather than once per few. */
 #define PARDO_WINDOW_PER_WORKER 8
 
 /* Starts a lazy map: inputs come from next(gen, item) only as results are

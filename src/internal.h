@@ -45,6 +45,7 @@ struct pardo_pool {
     int backend;                    /* PARDO_THREADS or PARDO_PROCESSES */
     double timeout;                 /* seconds per item; 0 = none */
     size_t max_items, max_rss;      /* process workers' recycling */
+    size_t window;                  /* pardo_imap's items per worker */
     struct pardo__failure_rec *failures;   /* of the last map; pool lock */
     size_t nfailures, capfailures;
     pthread_mutex_t lock;

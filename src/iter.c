@@ -2,9 +2,9 @@
  * iter.c - pardo_imap: a lazy map over a generator.
  *
  * DESIGN
- * The iterator owns a window of W slots (W = PARDO_WINDOW_PER_WORKER *
- * workers, at least 2), each with room for one input and one result.  A slot
- * is FREE, QUEUED (input pulled, waiting for a worker), RUNNING or DONE
+ * The iterator owns a window of W slots (W = the pool's window per worker,
+ * by default PARDO_WINDOW_PER_WORKER, times its workers, at least 2), each
+ * with room for one input and one result.  A slot is FREE, QUEUED (input pulled, waiting for a worker), RUNNING or DONE
  * (result waiting to be taken).  The generator is called only from
  * pardo_iter_next, in the caller's thread and without the pool lock, and only
  * into a FREE slot: so at most W inputs are ever pulled and not yet
@@ -208,7 +208,7 @@ int pardo_imap(pardo_iter **out, pardo_pool *pool, pardo_fn *fn, void *arg,
     struct pardo_iter *it = calloc(1, sizeof *it);
     if (!it)
         return PARDO_ENOMEM;
-    size_t w = (size_t)PARDO_WINDOW_PER_WORKER * (size_t)pardo_pool_workers(pool);
+    size_t w = (pool ? pool->window : 1) * (size_t)pardo_pool_workers(pool);
     it->w = pool ? (w < 2 ? 2 : w) : 1;
     it->pool = pool;
     it->fn = fn;

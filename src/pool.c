@@ -116,6 +116,7 @@ static int pool_open(pardo_pool **out, const pardo_options *opt)
     pool->timeout = opt->timeout;
     pool->max_items = opt->max_items;
     pool->max_rss = opt->max_rss;
+    pool->window = opt->window ? opt->window : PARDO_WINDOW_PER_WORKER;
     pool->workers = pardo_cpu_count(opt->workers);
     pool->threads = calloc((size_t)pool->workers, sizeof *pool->threads);
     atomic_init(&pool->cancelled, 0);

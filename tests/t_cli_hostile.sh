@@ -95,8 +95,7 @@ for mode in "-j 1" "-j 2" "-j 2 --isolate"; do
     check_eq "4 out of memory on one file ($mode): its record, the others whole" \
         "$(sed -n 1,2p big.want)
 {\"path\":\"big/f3.txt\",\"error\":\"out of memory\"}
-$(sed -n 3,5p big.want)
-{\"path\":\"big/nul.bin\",\"error\":\"binary file\"}" "$OUT"
+$(sed -n 3,5p big.want)" "$OUT"
 done
 if [ "$SAN" != none ]; then
     skip "5 a 3 GB file of NULs: binary, read no further" "ulimit -v under a sanitizer"
@@ -205,18 +204,31 @@ check "21 -o in a folder one cannot write: names the temporary file and why" has
 
 if [ "$SAN" != none ]; then
     skip "10 --isolate -j 4 under ulimit -v 120000: runs" "ulimit -v under a sanitizer"
-    skip "10 --isolate under ulimit -v 12000: names the call and the limit" "ulimit -v under a sanitizer"
+    skip "10 --isolate under a tight ulimit -v: names the call and the limit" "ulimit -v under a sanitizer"
 else
     (ulimit -v 120000; exec "$PARDO" stats -q -j 4 --isolate big/f1.txt big/f2.txt) \
         >"$RUN_DIR/out" 2>"$RUN_DIR/err"
     RC=$? OUT=$(cat "$RUN_DIR/out") ERR=$(cat "$RUN_DIR/err")
     check_rc "10 --isolate -j 4 under ulimit -v 120000: runs" 0
     check_eq "10 --isolate -j 4 under ulimit -v 120000: the records" "$(sed -n 1,2p big.want)" "$OUT"
-    (ulimit -v 12000; exec "$PARDO" stats -q --isolate big/f1.txt) >"$RUN_DIR/out" 2>"$RUN_DIR/err"
+    # The least address space pardo starts and reads a file in (its shared
+    # libraries decide it, so it is found here, to 1 MB), plus 2 MB: room for
+    # the threaded run, none for a worker's shared memory.
+    lo=1000 hi=1000000
+    while [ $((hi - lo)) -gt 1000 ]; do
+        mid=$(((lo + hi) / 2))
+        if (ulimit -v $mid; exec "$PARDO" stats -q -j 1 big/f1.txt) >/dev/null 2>&1; then
+            hi=$mid
+        else
+            lo=$mid
+        fi
+    done
+    lim=$((hi + 2000))
+    (ulimit -v $lim; exec "$PARDO" stats -q --isolate big/f1.txt) >"$RUN_DIR/out" 2>"$RUN_DIR/err"
     RC=$? ERR=$(cat "$RUN_DIR/err")
-    check_rc "10 --isolate under ulimit -v 12000: status 2" 2
-    check "10 --isolate under ulimit -v 12000: names the call and the limit" has "$ERR" \
-        "pardo: cannot start a worker process: mmap failed: Cannot allocate memory (address space limit, ulimit -v: 12000 KiB)"
+    check_rc "10 --isolate under a tight ulimit -v: status 2" 2
+    check "10 --isolate under a tight ulimit -v: names the call and the limit" has "$ERR" \
+        "pardo: cannot start a worker process: mmap failed: Cannot allocate memory (address space limit, ulimit -v: $lim KiB)"
 fi
 
 # ---- 15. running out of descriptors loses no file ------------------------------------

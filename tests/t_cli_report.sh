@@ -178,17 +178,18 @@ check "no labels: the name with </script> stays inside its record" \
 rm -r "sub/unknown/odd <"
 
 # ---- a failed file ---------------------------------------------------------------
-printf 'bin\0ary' > sub/unknown/binary.txt
-run report -q --known $L sub/unknown sub/missing.txt -o failed.html
+# named, not walked: a walk skips a binary file without a record
+printf 'bin\0ary' > sub/binary.txt
+run report -q --known $L sub/unknown sub/binary.txt sub/missing.txt -o failed.html
 check_rc "failed file: exit status 1" 1 "$RC"
 check "failed file: named on stderr" has "$ERR" "pardo: sub/missing.txt: No such file or directory"
 browser failed failed.html --charts "$FP,favorites,loo-grid,confusion,unknown,dendrogram,distance-matrix"
-same_records failed pardo-stats stats --lexdiv -q $known sub/unknown sub/missing.txt
-same_records failed pardo-unknown attribute -q --known $L sub/unknown sub/missing.txt
+same_records failed pardo-stats stats --lexdiv -q $known sub/unknown sub/binary.txt sub/missing.txt
+same_records failed pardo-unknown attribute -q --known $L sub/unknown sub/binary.txt sub/missing.txt
 # shellcheck disable=SC2086
-same_tree failed cluster -q $known sub/unknown sub/missing.txt
+same_tree failed cluster -q $known sub/unknown sub/binary.txt sub/missing.txt
 has_text failed "the failed files are listed" "sub/missing.txt: No such file or directory"
-has_text failed "... with their reasons" "sub/unknown/binary.txt: binary file"
+has_text failed "... with their reasons" "sub/binary.txt: binary file"
 
 # ---- clustering: the worked example of spec section 11 -------------------------------
 printf 'this is a test. this is only a test of the cat.\n' > a.txt

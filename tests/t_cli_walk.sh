@@ -13,15 +13,15 @@ done
 mkfifo t/fifo
 
 run count -t a -q t
-check_eq "a walk: regular files only, sorted by name bytes, depth first" \
-    "t/.hidden t/C/c.txt t/a/deep/x.txt t/a/z.txt t/b/10.txt t/b/2.txt t/top.txt" "$(paths)"
+check_eq "a walk: regular files only, sorted by name bytes, depth first, no hidden file" \
+    "t/C/c.txt t/a/deep/x.txt t/a/z.txt t/b/10.txt t/b/2.txt t/top.txt" "$(paths)"
 check_rc "a walk skips a FIFO silently" 0
-run count -t a -q t/
+run count -t a -q --hidden t/
 check_eq "a trailing slash gives no double slash" "t/.hidden" "$(paths | cut -d' ' -f1)"
 run count -t a -q t/top.txt t/b t/a/z.txt
 check_eq "operands keep their order" "t/top.txt t/b/10.txt t/b/2.txt t/a/z.txt" "$(paths)"
 for j in 1 2 4; do
-    run count -t a -q -j $j t
+    run count -t a -q -j $j --hidden t
     check_eq "the order is the same with -j $j" \
         "t/.hidden t/C/c.txt t/a/deep/x.txt t/a/z.txt t/b/10.txt t/b/2.txt t/top.txt" "$(paths)"
 done

@@ -325,6 +325,35 @@ static void test_imap_lazy_endless(void)
     pardo_iter_free(it);
 }
 
+/* pardo_options.window sets the window per worker: never more ahead than
+ * that, and ahead by more than the default when it is larger. */
+static void test_imap_window_option(void)
+{
+    for (size_t win = 3; win <= 40; win += 37) {
+        pardo_options po = { .workers = 2, .window = win };
+        pardo_pool *pool;
+        REQUIRE(pardo_pool_open(&pool, &po) == 0);
+        struct counter_gen g = { 0, -1, 0 };
+        pardo_iter *it;
+        REQUIRE(pardo_imap(&it, pool, square, NULL, gen_count, &g, sizeof(long), sizeof(long),
+                           PARDO_ORDERED) == 0);
+        long taken = 0, maxahead = 0;
+        for (int i = 0; i < 2000; i++) {
+            long out;
+            REQUIRE(pardo_iter_next(it, NULL, &out, NULL) == 1);
+            taken++;
+            if (g.pulled - taken > maxahead)
+                maxahead = g.pulled - taken;
+        }
+        CHECK(maxahead <= (long)(2 * win));
+        /* The first call fills the whole window before it waits. */
+        if (win > PARDO_WINDOW_PER_WORKER)
+            CHECK(maxahead > 2 * PARDO_WINDOW_PER_WORKER);
+        pardo_iter_free(it);
+        pardo_pool_free(pool);
+    }
+}
+
 /* One slow item (item 3) must not let the window grow in ordered mode. */
 static int slow_third(void *arg, const void *in, void *out)
 {
@@ -800,6 +829,7 @@ int main(void)
     RUN(test_imap_ordered);
     RUN(test_imap_unordered_complete);
     RUN(test_imap_lazy_endless);
+    RUN(test_imap_window_option);
     RUN(test_imap_slow_item_window);
     RUN(test_imap_wakes_caller_in_bursts);
     RUN(test_imap_slow_results_not_held);
