@@ -16,25 +16,37 @@ RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pardo-run.XXXXXX")  # run's captures
 chmod 755 "$TMP"
 
 # Sanitizer builds (make asan, make tsan) write their reports into files,
-# which the tests could not see otherwise (pardo's stderr is captured);
-# any report fails the script at its end.
+# which the tests could not see otherwise (pardo's stderr is captured).
+# Each check looks for new reports first: a report fails the check it came
+# in ("not ok - sanitizer report, in: NAME", its first lines under it, and
+# the whole report on stderr), and any report left at the end fails the
+# script.
 SAN_DIR=$RUN_DIR/san
-mkdir -p "$SAN_DIR"
+mkdir -p "$SAN_DIR" "$RUN_DIR/san-seen"
 export ASAN_OPTIONS="log_path=$SAN_DIR/asan${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export UBSAN_OPTIONS="log_path=$SAN_DIR/ubsan:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 export TSAN_OPTIONS="log_path=$SAN_DIR/tsan${TSAN_OPTIONS:+:$TSAN_OPTIONS}"
+san_reports() {     # san_reports WHERE: a "not ok" for new reports, if any
+    [ -n "$(ls -A "$SAN_DIR" 2>/dev/null)" ] || return 0
+    echo "not ok - sanitizer report, in: $1"
+    local f
+    for f in "$SAN_DIR"/*; do
+        echo "#   $(basename "$f"):"
+        head -n 40 "$f" | sed 's/^/#     /'
+        { echo "--- sanitizer report $(basename "$f"), in: $1"; cat "$f"; } >&2
+        mv "$f" "$RUN_DIR/san-seen/"
+    done
+}
 finish() {
-    if [ -n "$(ls -A "$SAN_DIR" 2>/dev/null)" ]; then
-        echo "not ok - sanitizer reports in $(basename "$0")"
-        cat "$SAN_DIR"/* | head -n 60 | sed 's/^/#   /'
-    fi
+    san_reports "$(basename "$0"), after its last check"
     rm -rf "$TMP" "$RUN_DIR"
 }
 trap finish EXIT
 
-ok()   { echo "ok - $1"; }
-skip() { echo "ok - $1 # SKIP $2"; }
+ok()   { san_reports "$1"; echo "ok - $1"; }
+skip() { san_reports "$1"; echo "ok - $1 # SKIP $2"; }
 notok() {
+    san_reports "$1"
     echo "not ok - $1"; shift
     local line
     for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
@@ -58,7 +70,14 @@ check() {
 # check_eq NAME EXPECTED ACTUAL
 check_eq() {
     if [ "$2" == "$3" ]; then ok "$1"
-    else notok "$1" "expected: $2" "actual:   $3" "stderr: ${ERR:-}"; fi
+    else notok "$1" "expected: $2" "got:      $3" "stderr: ${ERR:-}"; fi
+}
+
+# check_num NAME A OP B: an integer comparison (OP as for test: -eq, -lt,
+# -ge, ...), both values shown when it fails.
+check_num() {
+    if [ "$2" "$3" "$4" ]; then ok "$1"
+    else notok "$1" "expected: $2 $3 $4 (got $2, and $4)" "stderr: ${ERR:-}"; fi
 }
 
 # check_rc NAME EXPECTED: compares with $RC of the last run.
