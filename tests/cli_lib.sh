@@ -33,7 +33,7 @@ san_reports() {     # san_reports WHERE: a "not ok" for new reports, if any
     for f in "$SAN_DIR"/*; do
         echo "#   $(basename "$f"):"
         head -n 40 "$f" | sed 's/^/#     /'
-        { echo "--- sanitizer report $(basename "$f"), in: $1"; cat "$f"; } >&2
+        { echo "--- sanitizer report $(basename "$f"), in: $1"; sed 's/^/#| /' "$f"; } >&2
         mv "$f" "$RUN_DIR/san-seen/"
     done
 }

@@ -28,7 +28,8 @@ outdir="$build/out"
 mkdir -p "$outdir"
 log="$build/test.log"; : > "$log"
 details="$build/results.details"; : > "$details"
-san_re='(ERROR: (Address|Leak|Memory)Sanitizer|WARNING: ThreadSanitizer|ThreadSanitizer: |: runtime error: )'
+# A sanitizer report's first line (ASan, LSan, TSan, UBSan).
+san_re='^(==[0-9]+==ERROR: [A-Za-z]+Sanitizer|WARNING: ThreadSanitizer|ThreadSanitizer: |[^ ]+:[0-9]+:[0-9]+: runtime error: )'
 
 # say TEXT...: to stdout and to the details file.
 say() { printf '%s\n' "$@" | tee -a "$details"; }
@@ -53,8 +54,9 @@ run_one() {
     p=$(grep -c '^ok ' "$out"); f=$(grep -c '^not ok ' "$out")
     local why=()
     [ "$f" -gt 0 ] && mapfile -t why < <(failures_of "$out")
-    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-        f=1
+    # Died: any status but the 1 of a program whose "not ok" lines say why.
+    if [ "$rc" -ne 0 ] && { [ "$f" -eq 0 ] || [ "$rc" -ne 1 ]; }; then
+        f=$((f + 1))
         why+=("not ok - $name exited with status $rc$([ $rc -eq 124 ] && echo ' (timed out after '"$limit"' s)')$([ $rc -gt 128 ] && [ $rc -ne 124 ] && echo " (signal $((rc - 128)))")")
         local t; t=$(test_at "$err" "$(wc -l < "$err")")
         [ -n "$t" ] && why+=("#   it was running: $t")
