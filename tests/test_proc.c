@@ -15,7 +15,7 @@
 #include "check.h"
 #include "pardo.h"
 
-enum { GOOD, SEGV, ABORT, EXIT, HOG, SLEEP, FAIL };
+enum { GOOD, SEGV, ABORT, EXIT, HOG, HANG, FAIL };
 
 /* Under the sanitizers, let a crash be a crash: their own handlers would
  * turn a segfault or an abort into an ordinary exit with a report. */
@@ -39,7 +39,10 @@ const char *__tsan_default_options(void)
  * drop the allocation as dead. */
 char *volatile test_proc_sink;
 
-/* Item i's behaviour: mostly good, with each kind of failure sprinkled in. */
+/* Item i's behaviour in the crash tests: mostly good, with each kind of
+ * crash sprinkled in.  No item there hangs, and their pools have no time
+ * limit: a hog ends by the memory limit alone, never by whichever of two
+ * limits comes first (that raced, and under load the time limit won). */
 static int kind_of(long i)
 {
     switch (i % 23) {
@@ -47,33 +50,63 @@ static int kind_of(long i)
     case 7:  return ABORT;
     case 11: return EXIT;
     case 15: return FAIL;
-    case 19: return i < 40 ? SLEEP : GOOD;  /* two sleepers are enough */
     case 21: return i < 30 ? HOG : GOOD;
     default: return GOOD;
     }
 }
 
+/* In the time-limit tests: item 5 hangs, the rest are good. */
+static int hang_kind_of(long i)
+{
+    return i == 5 ? HANG : GOOD;
+}
+
+static size_t my_rss(void)
+{
+    long pages = 0, rss = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f)
+        return 0;
+    if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
+        rss = 0;
+    fclose(f);
+    return (size_t)rss * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+static void nap_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+/* arg: the kind_of function. */
 static int bad_item(void *arg, const void *in, void *out)
 {
-    (void)arg;
+    int (*kind)(long) = (int (*)(long))arg;
     long i = *(const long *)in;
-    switch (kind_of(i)) {
+    switch (kind(i)) {
     case SEGV: { volatile int *p = NULL; *p = 1; break; }
     case ABORT: abort();
     case EXIT: _exit(3);
     case HOG:
-        /* Grow until stopped, 16 MiB a step, each step made resident by the
-         * kernel at once (MAP_POPULATE): touching it page by page took
-         * 2.7 us a page on the project's VM, and twice that under TSan,
-         * so a hog could reach the time limit before the memory limit. */
+        /* Grow past the pool's kill line (2 x 64 MiB), 16 MiB a step made
+         * resident at once (MAP_POPULATE), then stay there until killed:
+         * however slow the growth (0.06 s here, 0.1 to 0.3 s under TSan,
+         * seconds under load), only the memory limit ends it. */
         for (;;) {
+            if (my_rss() > (192u << 20)) {
+                nap_ms(1);
+                continue;
+            }
             char *p = mmap(NULL, 16 << 20, PROT_READ | PROT_WRITE,
                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
             if (p == MAP_FAILED)
                 _exit(4);
             test_proc_sink = p;
         }
-    case SLEEP: { struct timespec ts = { 30, 0 }; nanosleep(&ts, NULL); break; }
+    case HANG:      /* until the time limit kills it */
+        for (;;)
+            pause();
     case FAIL: return 42;
     default: break;
     }
@@ -81,23 +114,23 @@ static int bad_item(void *arg, const void *in, void *out)
     return 0;
 }
 
-static int expected_status(long i)
+static int expected_status(int kind)
 {
-    switch (kind_of(i)) {
+    switch (kind) {
     case SEGV: case ABORT: case EXIT: case HOG: return PARDO_ECRASH;
-    case SLEEP: return PARDO_ETIMEDOUT;
+    case HANG: return PARDO_ETIMEDOUT;
     case FAIL: return 42;
     default: return 0;
     }
 }
 
-static int expected_signal(long i)
+static int expected_signal(int kind)
 {
-    switch (kind_of(i)) {
+    switch (kind) {
     case SEGV: return SIGSEGV;
     case ABORT: return SIGABRT;
     case HOG: return SIGKILL;
-    case SLEEP: return SIGKILL;
+    case HANG: return SIGKILL;
     default: return 0;
     }
 }
@@ -128,40 +161,61 @@ static int children_left(void)
     return n + (waitpid(-1, NULL, WNOHANG) > 0);
 }
 
+/* pardo_map of bad_item over 0..n-1 with kinds `kind` on `pool`, every
+ * item's status, result and failure checked. */
+static void map_checked(pardo_pool *pool, int (*kind)(long), long n, double timeout)
+{
+    long in[64], out[64];
+    int status[64];
+    REQUIRE(n <= 64);
+    for (long i = 0; i < n; i++) {
+        in[i] = i;
+        out[i] = -1;
+    }
+    CHECK_EQ_INT(pardo_map(pool, bad_item, (void *)kind, in, sizeof *in, out, sizeof *out,
+                           (size_t)n, status), PARDO_EITEM);
+    for (long i = 0; i < n; i++) {
+        CHECK_EQ_INT(status[i], expected_status(kind(i)));
+        if (expected_status(kind(i)) == 0)
+            CHECK_EQ_INT(out[i], i * 3);
+        pardo_failure f;
+        if (status[i] == PARDO_ECRASH || status[i] == PARDO_ETIMEDOUT) {
+            REQUIRE(pardo_map_error(pool, (size_t)i, &f) == 0);
+            CHECK_EQ_INT(f.status, status[i]);
+            CHECK_EQ_INT(f.signal, expected_signal(kind(i)));
+            if (status[i] == PARDO_ETIMEDOUT)
+                CHECK(f.seconds >= timeout);    /* not killed before its time */
+        }
+    }
+    CHECK(pardo_map_error(pool, 0, NULL) == PARDO_EINVAL);
+    /* The pool is reused afterwards. */
+    CHECK_EQ_INT(pardo_map(pool, bad_item, (void *)kind, in, sizeof *in, out, sizeof *out, 3,
+                           status), 0);
+    CHECK_EQ_INT(out[2], 6);
+}
+
 static void test_map_crashes(void)
 {
-    enum { N = 60 };
     for (int w = 1; w <= 4; w++) {
-        pardo_pool *pool = proc_pool(w, 0.5, 0, 64 << 20);
+        pardo_pool *pool = proc_pool(w, 0, 0, 64 << 20);
         REQUIRE(pool);
-        long in[N], out[N];
-        int status[N];
-        for (long i = 0; i < N; i++) {
-            in[i] = i;
-            out[i] = -1;
-        }
-        CHECK_EQ_INT(pardo_map(pool, bad_item, NULL, in, sizeof *in, out, sizeof *out, N, status),
-                     PARDO_EITEM);
-        for (long i = 0; i < N; i++) {
-            CHECK_EQ_INT(status[i], expected_status(i));
-            if (expected_status(i) == 0)
-                CHECK_EQ_INT(out[i], i * 3);
-            pardo_failure f;
-            if (status[i] == PARDO_ECRASH || status[i] == PARDO_ETIMEDOUT) {
-                REQUIRE(pardo_map_error(pool, (size_t)i, &f) == 0);
-                CHECK_EQ_INT(f.status, status[i]);
-                CHECK_EQ_INT(f.signal, expected_signal(i));
-                if (status[i] == PARDO_ETIMEDOUT)
-                    CHECK(f.seconds >= 0.5 && f.seconds < 5);
-            }
-        }
-        CHECK(pardo_map_error(pool, 0, NULL) == PARDO_EINVAL);
-        /* The pool is reused afterwards. */
-        CHECK_EQ_INT(pardo_map(pool, bad_item, NULL, in, sizeof *in, out, sizeof *out, 3, status), 0);
-        CHECK_EQ_INT(out[2], 6);
+        map_checked(pool, kind_of, 60, 0);
         pardo_pool_free(pool);
         CHECK_EQ_INT(children_left(), 0);
     }
+}
+
+/* The time limit: 2 s, far above a good item's microseconds, so that
+ * only the hanging item can reach it however loaded the machine. */
+#define HANG_LIMIT 2.0
+
+static void test_map_timeout(void)
+{
+    pardo_pool *pool = proc_pool(2, HANG_LIMIT, 0, 0);
+    REQUIRE(pool);
+    map_checked(pool, hang_kind_of, 12, HANG_LIMIT);
+    pardo_pool_free(pool);
+    CHECK_EQ_INT(children_left(), 0);
 }
 
 struct range { long next, n; };
@@ -174,41 +228,57 @@ static int gen_range(void *g, void *item)
     return 1;
 }
 
+/* pardo_imap of bad_item over 0..n-1 with kinds `kind` on `pool`, in
+ * order and not, every item's status, result and failure checked. */
+static void imap_checked(pardo_pool *pool, int (*kind)(long), long n)
+{
+    for (int flags = 0; flags <= 1; flags++) {
+        struct range r = { 0, n };
+        pardo_iter *it;
+        REQUIRE(pardo_imap(&it, pool, bad_item, (void *)kind, gen_range, &r, sizeof(long),
+                           sizeof(long), flags) == 0);
+        long in, out, count = 0;
+        int st;
+        char seen[64] = { 0 };
+        REQUIRE(n <= 64);
+        while (pardo_iter_next(it, &in, &out, &st) == 1) {
+            REQUIRE(in >= 0 && in < n);
+            CHECK(!seen[in]);
+            seen[in] = 1;
+            if (!flags)
+                CHECK_EQ_INT(in, count);
+            CHECK_EQ_INT(st, expected_status(kind(in)));
+            if (st == 0)
+                CHECK_EQ_INT(out, in * 3);
+            pardo_failure f;
+            CHECK_EQ_INT(pardo_iter_error(it, &f), st);
+            if (st == PARDO_ECRASH || st == PARDO_ETIMEDOUT)
+                CHECK_EQ_INT(f.signal, expected_signal(kind(in)));
+            count++;
+        }
+        CHECK_EQ_INT(count, n);
+        pardo_iter_free(it);
+    }
+}
+
 static void test_imap_crashes(void)
 {
-    enum { N = 60 };
     for (int w = 1; w <= 4; w++) {
-        pardo_pool *pool = proc_pool(w, 0.5, 0, 64 << 20);
+        pardo_pool *pool = proc_pool(w, 0, 0, 64 << 20);
         REQUIRE(pool);
-        for (int flags = 0; flags <= 1; flags++) {
-            struct range r = { 0, N };
-            pardo_iter *it;
-            REQUIRE(pardo_imap(&it, pool, bad_item, NULL, gen_range, &r, sizeof(long),
-                               sizeof(long), flags) == 0);
-            long in, out, count = 0;
-            int st;
-            char seen[N] = { 0 };
-            while (pardo_iter_next(it, &in, &out, &st) == 1) {
-                REQUIRE(in >= 0 && in < N);
-                CHECK(!seen[in]);
-                seen[in] = 1;
-                if (!flags)
-                    CHECK_EQ_INT(in, count);
-                CHECK_EQ_INT(st, expected_status(in));
-                if (st == 0)
-                    CHECK_EQ_INT(out, in * 3);
-                pardo_failure f;
-                CHECK_EQ_INT(pardo_iter_error(it, &f), st);
-                if (st == PARDO_ECRASH || st == PARDO_ETIMEDOUT)
-                    CHECK_EQ_INT(f.signal, expected_signal(in));
-                count++;
-            }
-            CHECK_EQ_INT(count, N);
-            pardo_iter_free(it);
-        }
+        imap_checked(pool, kind_of, 60);
         pardo_pool_free(pool);
         CHECK_EQ_INT(children_left(), 0);
     }
+}
+
+static void test_imap_timeout(void)
+{
+    pardo_pool *pool = proc_pool(2, HANG_LIMIT, 0, 0);
+    REQUIRE(pool);
+    imap_checked(pool, hang_kind_of, 12);
+    pardo_pool_free(pool);
+    CHECK_EQ_INT(children_left(), 0);
 }
 
 /* Variable-size results come back whole. */
@@ -545,7 +615,9 @@ static void test_cancel_processes(void)
 int main(void)
 {
     RUN(test_map_crashes);
+    RUN(test_map_timeout);
     RUN(test_imap_crashes);
+    RUN(test_imap_timeout);
     RUN(test_variable_results);
     RUN(test_untaken_results_freed);
     RUN(test_max_items_recycles);
