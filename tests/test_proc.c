@@ -3,11 +3,13 @@
  * one item each; the rest of the run goes on, and the pool is reused.
  */
 #include <dirent.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -423,15 +425,23 @@ static void test_max_rss_recycles(void)
     pardo_pool_free(pool);
 }
 
-/* Workers die with their parent: a child process makes a pool, runs slow
- * items, and is killed; its workers must go too. */
-static int sleepy(void *arg, const void *in, void *out)
+/* Workers die with their parent: a child process makes a pool and runs
+ * items that tell us their worker's pid and then hang; it is killed; its
+ * workers must go too.  Every step waits for its event: the pids come
+ * through a pipe, each worker's end through a pidfd opened while it is
+ * surely alive (it hangs until killed). */
+static int pid_fd;              /* the pipe the items write their pid to */
+
+static int tell_pid_and_hang(void *arg, const void *in, void *out)
 {
     (void)arg;
     (void)in;
     (void)out;
-    sleep(30);
-    return 0;
+    int pid = (int)getpid();
+    if (write(pid_fd, &pid, sizeof pid) != sizeof pid)
+        _exit(1);
+    for (;;)
+        pause();
 }
 
 static void test_workers_die_with_parent(void)
@@ -440,55 +450,34 @@ static void test_workers_die_with_parent(void)
     REQUIRE(pipe(pfd) == 0);
     pid_t mid = fork();
     if (mid == 0) {
+        close(pfd[0]);
+        pid_fd = pfd[1];
         pardo_pool *pool = proc_pool(2, 0, 0, 0);
         long in[4] = { 0 }, out[4];
-        /* Tell the test the workers' pids: they are our children. */
-        if (fork() == 0) {
-            /* A helper that reports its parent's children after a moment. */
-            struct timespec ts = { 0, 200000000 };
-            nanosleep(&ts, NULL);
-            char path[64], buf[256] = "";
-            snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)getppid(), (int)getppid());
-            FILE *f = fopen(path, "r");
-            if (f) {
-                if (!fgets(buf, sizeof buf, f))
-                    buf[0] = '\0';
-                fclose(f);
-            }
-            if (write(pfd[1], buf, strlen(buf) + 1) < 0)
-                _exit(1);
-            _exit(0);
-        }
-        pardo_map(pool, sleepy, NULL, in, sizeof *in, out, sizeof *out, 4, NULL);
+        pardo_map(pool, tell_pid_and_hang, NULL, in, sizeof *in, out, sizeof *out, 4, NULL);
         _exit(0);
     }
     close(pfd[1]);
-    char buf[256] = "";
-    ssize_t r = read(pfd[0], buf, sizeof buf - 1);
+    int pids[2], fds[2] = { -1, -1 };
+    for (int i = 0; i < 2; i++) {      /* each worker took an item and hangs */
+        REQUIRE(read(pfd[0], &pids[i], sizeof pids[i]) == sizeof pids[i]);
+        fds[i] = (int)syscall(SYS_pidfd_open, pids[i], 0);
+        CHECK_CMP(fds[i], >=, 0);
+    }
     close(pfd[0]);
-    REQUIRE(r > 0);
+    CHECK(pids[0] != pids[1]);
     kill(mid, SIGKILL);
     waitpid(mid, NULL, 0);
-    int pids[8], n = 0, off = 0, k, pid;
-    while (n < 8 && sscanf(buf + off, "%d%n", &pid, &k) == 1) {
-        pids[n++] = pid;
-        off += k;
-    }
-    CHECK(n >= 2);      /* the two workers (and the reporting helper) */
-    struct timespec ts = { 0, 300000000 };
-    nanosleep(&ts, NULL);
-    for (int i = 0; i < n; i++) {
-        char path[64];
-        snprintf(path, sizeof path, "/proc/%d/stat", pids[i]);
-        FILE *f = fopen(path, "r");
-        int alive = 0;
-        if (f) {
-            char state = '?';
-            if (fscanf(f, "%*d %*s %c", &state) == 1)
-                alive = state != 'Z' && state != 'X';
-            fclose(f);
-        }
-        CHECK(!alive);
+    for (int i = 0; i < 2; i++) {
+        if (fds[i] < 0)
+            continue;
+        /* Readable when the worker has ended; 60 s is only a safety net. */
+        struct pollfd pf = { .fd = fds[i], .events = POLLIN };
+        int r = poll(&pf, 1, 60000);
+        CHECK_EQ_INT(r, 1);
+        if (r != 1)
+            kill(pids[i], SIGKILL);     /* do not leave it behind */
+        close(fds[i]);
     }
 }
 
@@ -535,42 +524,59 @@ static void test_crash_stage(void)
     pardo_pipeline_free(pl);
 }
 
-/* Threads cannot be killed: an overrun is reported after the fact. */
+/* Sleeps *in ms; -1: until the thread pools' time limit (THREAD_LIMIT)
+ * has surely passed, by its own clock, however long the sleeps take. */
+#define THREAD_LIMIT 0.5
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int sleep_some(void *arg, const void *in, void *out)
 {
     (void)arg;
     (void)out;
     long ms = *(const long *)in;
-    struct timespec ts = { 0, ms * 1000000L };
-    nanosleep(&ts, NULL);
+    if (ms >= 0) {
+        nap_ms(ms);
+        return 0;
+    }
+    double end = now_s() + THREAD_LIMIT;
+    while (now_s() <= end)
+        nap_ms(10);
     return 0;
 }
 
-/* 1 ms, 100 ms, 1 ms */
+/* 0, past the limit, 0 */
 static int gen_ms(void *g, void *item)
 {
     struct range *r = g;
     if (r->next >= r->n)
         return 0;
-    *(long *)item = r->next++ == 1 ? 100 : 1;
+    *(long *)item = r->next++ == 1 ? -1 : 0;
     return 1;
 }
 
+/* Threads cannot be killed: an overrun is reported after the fact.  The
+ * others take no time at all, far below the limit on any machine. */
 static void test_thread_timeout(void)
 {
-    pardo_options o = { .workers = 2, .timeout = 0.05 };
+    pardo_options o = { .workers = 2, .timeout = THREAD_LIMIT };
     pardo_pool *pool;
     REQUIRE(pardo_pool_open(&pool, &o) == 0);
-    long in[4] = { 1, 120, 2, 3 }, out[4];
+    long in[4] = { 0, -1, 0, 0 }, out[4];
     int status[4];
     CHECK_EQ_INT(pardo_map(pool, sleep_some, NULL, in, sizeof *in, out, sizeof *out, 4, status),
                  PARDO_EITEM);
     CHECK_EQ_INT(status[0], 0);
     CHECK_EQ_INT(status[1], PARDO_ETIMEDOUT);
     CHECK_EQ_INT(status[2], 0);
+    CHECK_EQ_INT(status[3], 0);
     pardo_failure f;
     REQUIRE(pardo_map_error(pool, 1, &f) == 0);
-    CHECK(f.seconds >= 0.1);
+    CHECK(f.seconds >= THREAD_LIMIT);
     /* and in an iterator, with the stage that overran */
     pardo_pipeline *pl = pardo_pipeline_new();
     pardo_pipeline_add(pl, "fast", stage_ok, NULL);
