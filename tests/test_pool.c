@@ -22,6 +22,18 @@ static void sleep_us(long us)
         ;
 }
 
+/* Waits until *v >= want (polling each millisecond); 60 s is only a
+ * safety net, far above any wait here.  Returns whether it got there. */
+static int wait_for(atomic_long *v, long want)
+{
+    for (long ms = 0; ms < 60000; ms++) {
+        if (atomic_load(v) >= want)
+            return 1;
+        sleep_us(1000);
+    }
+    return atomic_load(v) >= want;
+}
+
 static int square(void *arg, const void *in, void *out)
 {
     (void)arg;
@@ -477,37 +489,49 @@ static void test_imap_slow_results_not_held(void)
     pardo_pool_free(pool);
 }
 
-/* Items from 8 on are slow to produce (a path list read from a pipe). */
-static int gen_slow_after_8(void *g, void *item)
+/* The generator of test_imap_ready_results_first: items from 8 on (past
+ * the first window) are counted as "late" (think of a path list read from
+ * a pipe, where the next one may take long to come). */
+static atomic_long late_pulls, items_started;
+static int gen_count_late(void *g, void *item)
 {
     struct counter_gen *c = g;
-    if (c->next >= 8)
-        sleep_us(100000);
+    if (c->next >= PARDO_WINDOW_PER_WORKER)
+        atomic_fetch_add(&late_pulls, 1);
     *(long *)item = c->next++;
     return 1;
 }
 
+static int square_counted(void *arg, const void *in, void *out)
+{
+    atomic_fetch_add(&items_started, 1);
+    return square(arg, in, out);
+}
+
 /* A finished result is returned at once, not after the generator has
- * produced the next input (regression: the CLI's records waited for find). */
+ * produced the next input (regression: the CLI's records waited for find):
+ * while results are ready, pardo_iter_next does not call the generator.
+ * One worker, so that item k+1 starting means item k is done. */
 static void test_imap_ready_results_first(void)
 {
-    pardo_pool *pool = pardo_pool_new(2);     /* window 8 */
+    enum { W = PARDO_WINDOW_PER_WORKER };
+    pardo_pool *pool = pardo_pool_new(1);
     struct counter_gen g = { 0, -1, 0 };
+    atomic_store(&late_pulls, 0);
+    atomic_store(&items_started, 0);
     pardo_iter *it;
-    REQUIRE(pardo_imap(&it, pool, square, NULL, gen_slow_after_8, &g, sizeof(long), sizeof(long),
-                       PARDO_ORDERED) == 0);
+    REQUIRE(pardo_imap(&it, pool, square_counted, NULL, gen_count_late, &g, sizeof(long),
+                       sizeof(long), PARDO_ORDERED) == 0);
     long out;
     REQUIRE(pardo_iter_next(it, NULL, &out, NULL) == 1);
-    sleep_us(30000);            /* items 1..7 finish meanwhile */
-    struct timespec a, b;
-    clock_gettime(CLOCK_MONOTONIC, &a);
-    for (long i = 1; i < 8; i++) {
+    /* The window's last item started: items 1..W-2 are done. */
+    REQUIRE(wait_for(&items_started, W));
+    long late = atomic_load(&late_pulls);
+    for (long i = 1; i <= W - 2; i++) {
         REQUIRE(pardo_iter_next(it, NULL, &out, NULL) == 1);
         CHECK_EQ_INT(out, i * i);
     }
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    double ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
-    CHECK(ms < 90);             /* not 7 x 100 ms */
+    CHECK_EQ_INT(atomic_load(&late_pulls) - late, 0);
     pardo_iter_free(it);
     pardo_pool_free(pool);
 }
@@ -591,22 +615,29 @@ static void test_pool_shared_by_threads(void)
 
 /* ---- cancellation --------------------------------------------------------- */
 
-static atomic_int started_items;
+/* Items that count themselves; from the HOLD_AFTER-th on, while
+ * holding_pool is set, each waits until that pool is cancelled, so that a
+ * cancel always comes while items are running and many are left. */
+enum { HOLD_AFTER = 4 };
+static atomic_long started_items;
+static pardo_pool *_Atomic holding_pool;
 static int slow_item(void *arg, const void *in, void *out)
 {
     (void)arg;
-    atomic_fetch_add(&started_items, 1);
-    sleep_us(2000);
+    long n = atomic_fetch_add(&started_items, 1) + 1;
+    pardo_pool *hold = atomic_load(&holding_pool);
+    if (hold && n > HOLD_AFTER)
+        for (long ms = 0; !pardo_cancelled(hold) && ms < 60000; ms++)
+            sleep_us(1000);                 /* 60 s: a safety net */
     *(long *)out = *(const long *)in + 1;
     return 0;
 }
 
-struct canceller { pardo_pool *pool; long after_us; };
-static void *cancel_later(void *p)
+/* Cancels the pool once items are held (more than HOLD_AFTER started). */
+static void *cancel_when_held(void *p)
 {
-    struct canceller *c = p;
-    sleep_us(c->after_us);
-    pardo_cancel(c->pool);
+    wait_for(&started_items, HOLD_AFTER + 1);
+    pardo_cancel(p);
     return NULL;
 }
 
@@ -617,11 +648,12 @@ static void test_cancel_from_thread(void)
     static int status[N];
     pardo_pool *pool = pardo_pool_new(2);
     atomic_store(&started_items, 0);
-    struct canceller c = { pool, 30000 };
+    atomic_store(&holding_pool, pool);
     pthread_t t;
-    pthread_create(&t, NULL, cancel_later, &c);
+    pthread_create(&t, NULL, cancel_when_held, pool);
     int rc = pardo_map(pool, slow_item, NULL, in, sizeof *in, out, sizeof *out, N, status);
     pthread_join(t, NULL);
+    atomic_store(&holding_pool, NULL);
     CHECK_EQ_INT(rc, PARDO_ECANCELED);
     int ran = 0, canceled = 0;
     for (int i = 0; i < N; i++) {
@@ -633,7 +665,8 @@ static void test_cancel_from_thread(void)
             canceled++;
         }
     }
-    CHECK(ran > 0 && canceled > 0);
+    CHECK_CMP(ran, >, HOLD_AFTER);
+    CHECK_CMP(canceled, >, 0);
     CHECK_EQ_INT(ran, atomic_load(&started_items));
     CHECK(pardo_cancelled(pool));
     /* A cancelled pool refuses new maps until cleared. */
@@ -642,6 +675,20 @@ static void test_cancel_from_thread(void)
     pardo_cancel_clear(pool);
     CHECK_EQ_INT(pardo_map(pool, slow_item, NULL, in, sizeof *in, out, sizeof *out, 4, status), 0);
     pardo_pool_free(pool);
+}
+
+/* Once set, the next item to run sends SIGALRM to the process, so that
+ * the signal comes while the caller has taken a result and the endless
+ * iterator is running, whatever the machine's load. */
+static atomic_int alarm_from_item;
+static int alarm_item(void *arg, const void *in, void *out)
+{
+    int one = 1;
+    if (atomic_compare_exchange_strong(&alarm_from_item, &one, 0))
+        kill(getpid(), SIGALRM);
+    *(long *)out = *(const long *)in + 1;
+    (void)arg;
+    return 0;
 }
 
 static pardo_pool *signal_pool;
@@ -663,16 +710,16 @@ static void test_cancel_from_signal_handler(void)
         pardo_cancel_clear(pool);
         struct counter_gen g = { 0, -1, 0 };
         pardo_iter *it;
-        REQUIRE(pardo_imap(&it, pool, slow_item, NULL, gen_count, &g, sizeof(long), sizeof(long),
+        REQUIRE(pardo_imap(&it, pool, alarm_item, NULL, gen_count, &g, sizeof(long), sizeof(long),
                            flags) == 0);
-        ualarm(30000, 0);
         long in, out, taken = 0;
         int rc;
         while ((rc = pardo_iter_next(it, &in, &out, NULL)) == 1) {
             CHECK_EQ_INT(out, in + 1);
             if (!flags)
                 CHECK_EQ_INT(in, taken);
-            taken++;
+            if (taken++ == 0)
+                alarm_from_item = 1;    /* an item will signal us */
         }
         CHECK_EQ_INT(rc, PARDO_ECANCELED);
         CHECK(taken > 0);
@@ -782,14 +829,22 @@ static void test_map_tiny_items_many(void)
     free(out);
 }
 
-/* Slow items still spread one at a time: 8 items of 20 ms on 4 workers
- * take about 2 rounds, not 8. */
-static int sleep_20ms(void *arg, const void *in, void *out)
+/* Slow items still spread one at a time: 8 slow items on 4 workers run
+ * 4 at once, not one after another on one worker.  Each item waits until
+ * 4 have been running at once (60 s only a safety net), so the test
+ * waits for that event, not for time. */
+static atomic_long running_now, running_peak;
+static int wait_for_four(void *arg, const void *in, void *out)
 {
     (void)arg;
     (void)in;
     (void)out;
-    sleep_us(20000);
+    long n = atomic_fetch_add(&running_now, 1) + 1;
+    long peak = atomic_load(&running_peak);
+    while (n > peak && !atomic_compare_exchange_weak(&running_peak, &peak, n))
+        ;
+    wait_for(&running_peak, 4);
+    atomic_fetch_sub(&running_now, 1);
     return 0;
 }
 
@@ -797,14 +852,10 @@ static void test_map_slow_items_spread(void)
 {
     char dummy[8];
     pardo_pool *pool = pardo_pool_new(4);
-    struct timespec a, b;
-    clock_gettime(CLOCK_MONOTONIC, &a);
-    CHECK_EQ_INT(pardo_map(pool, sleep_20ms, NULL, dummy, 1, NULL, 0, 8, NULL), 0);
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    double ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
-    /* Generous bound: sleeping needs no CPU, so even a loaded machine
-     * runs 4 at once; 8 in a row would be 160 ms. */
-    CHECK(ms < 120);
+    atomic_store(&running_now, 0);
+    atomic_store(&running_peak, 0);
+    CHECK_EQ_INT(pardo_map(pool, wait_for_four, NULL, dummy, 1, NULL, 0, 8, NULL), 0);
+    CHECK_EQ_INT(atomic_load(&running_peak), 4);
     pardo_pool_free(pool);
 }
 
