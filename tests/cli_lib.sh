@@ -86,6 +86,45 @@ check_rc() {
     else notok "$1" "expected status $2, got $RC" "stderr: ${ERR:-}"; fi
 }
 
+# with_limit SECONDS COMMAND...: runs COMMAND (stdin, stdout and stderr as
+# given); if it is still running after SECONDS (a hang: the limit is a
+# safety net far above a normal run), writes what each of its processes
+# was doing to $RUN_DIR/hang and to the script's stderr (ps, the kernel's
+# wait channel of every thread, and each thread's backtrace when gdb is
+# installed), kills them all and returns 124, as timeout(1) would.
+with_limit() {
+    local limit=$1 ticks=0; shift
+    "$@" &
+    local pid=$!
+    while kill -0 "$pid" 2>/dev/null; do
+        if [ "$ticks" -ge $((limit * 10)) ]; then
+            local all p
+            all="$pid $(descendants "$pid")"
+            { echo "hung after $limit s: $*"
+              ps -o pid,ppid,stat,etime,wchan:32,args -p "$(tr -s ' ' ',' <<<"${all% }")"
+              for p in $all; do
+                  echo "-- $p: $(tr '\0' ' ' 2>/dev/null < "/proc/$p/cmdline" | cut -c1-100)"
+                  echo "   threads' wait channels: $(cat /proc/"$p"/task/*/wchan 2>/dev/null | tr '\n' ' ')"
+                  if command -v gdb > /dev/null; then
+                      timeout 30 gdb -batch -p "$p" -ex "thread apply all bt 20" 2>/dev/null |
+                          grep -E '^(Thread|#)' | head -n 80
+                  fi
+              done; } > "$RUN_DIR/hang" 2>&1
+            cat "$RUN_DIR/hang" >&2
+            for p in $all; do kill -KILL "$p" 2>/dev/null; done
+            wait "$pid" 2>/dev/null
+            return 124
+        fi
+        sleep 0.1
+        ticks=$((ticks + 1))
+    done
+    wait "$pid"
+}
+descendants() {     # descendants PID: every process under PID, by pid
+    local c
+    for c in $(pgrep -P "$1"); do echo "$c"; descendants "$c"; done | tr '\n' ' '
+}
+
 # has TEXT PATTERN: grep -F in a string.
 has() { grep -qaF -- "$2" <<<"$1"; }
 

@@ -63,9 +63,12 @@ LABELS=$TESTS_DIR/data/attrib/LABELS.tsv
 FED=$SHARED/corpus/federalist
 
 # mpi_run ARGS...: timeout mpirun ARGS; as run: $OUT, $ERR, $RC.
+# A hang (status 124) leaves what every process was doing in $HANG.
 mpi_run() {
-    timeout -k 5 "$LIMIT" "${MPIRUN[@]}" "$@" >"$RUN_DIR/out" 2>"$RUN_DIR/err"
+    rm -f "$RUN_DIR/hang"
+    with_limit "$LIMIT" "${MPIRUN[@]}" "$@" >"$RUN_DIR/out" 2>"$RUN_DIR/err"
     RC=$?
+    HANG=$(cat "$RUN_DIR/hang" 2>/dev/null)
     OUT=$(cat "$RUN_DIR/out")
     ERR=$(cat "$RUN_DIR/err")
 }
@@ -84,7 +87,8 @@ same() {
         ok "$name"
     else
         notok "$name" "status $RC, plain $want_rc" "plain: $(head -c 300 <<<"$want")" \
-            "mpirun: $(head -c 300 <<<"$OUT")" "stderr: $(head -c 600 <<<"$ERR")"
+            "mpirun: $(head -c 300 <<<"$OUT")" "stderr: $(head -c 600 <<<"$ERR")" \
+            ${HANG:+"$(head -c 6000 <<<"$HANG")"}
     fi
 }
 
