@@ -363,7 +363,10 @@ static void test_fixed_cost(void)
 /* The end comes when the generator ends, not after a wait: rank 0 used to
  * find the end of input with nothing out and wait 50 ms for its helper
  * thread first, in every run whose input ended on a batch boundary (an
- * empty one always).  20 empty runs took a second; now a few ms. */
+ * empty one always).  20 empty runs took a second; now a few ms.  How long
+ * is shown, not asserted: it asserted "under 0.5 s", which a loaded
+ * machine broke (2.3 and 3.5 s in make stress STRESS_LOAD=1), and time is
+ * make bench's business; the check is that every empty run ends. */
 static void test_end_no_wait(void)
 {
     double t0 = MPI_Wtime();
@@ -384,7 +387,6 @@ static void test_end_no_wait(void)
     if (g_rank == 0)
         fprintf(stderr, "  20 runs of no item: %.3f s\n", secs);
     CHECK_EQ_INT(bad, 0);
-    CHECK(secs < 0.5);
 }
 
 /* ---- crashes under a process pool: a status, not an MPI failure ------------------ */
