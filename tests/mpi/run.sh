@@ -11,7 +11,7 @@
 # BUILD/mpi-results.details (which tests/summary.sh prints again).
 set -u
 build=${1:-build}
-limit=${MPI_TEST_TIMEOUT:-60}
+limit=${MPI_TEST_TIMEOUT:-300}   # a safety net: a run takes seconds
 bin="$build/tests/mpi"
 log="$bin/test.log"; : > "$log"
 details="$build/mpi-results.details"; : > "$details"

@@ -319,7 +319,9 @@ static void test_balance_map(void)
  * sleeps 60 ms before its first item (more than the 50 ms a batch aims
  * at).  Sized from the mean time per item alone, batches would stay at one
  * item and 3000 items would take ~60 s; growing them to amortize the fixed
- * cost makes it well under a second (10 s allowed, for the sanitizers). */
+ * cost makes it well under a second.  30 s allowed: a safety net far above
+ * that for the sanitizers and a loaded machine (4 s seen under make
+ * stress's load), below what the regression takes. */
 
 static int startup_item(void *arg, const void *in, void *out)
 {
@@ -355,7 +357,7 @@ static void test_fixed_cost(void)
     double secs = MPI_Wtime() - t0;
     if (g_rank == 0)
         fprintf(stderr, "  fixed cost: %ld items in %.2f s\n", n, secs);
-    CHECK(secs < 10);
+    CHECK(secs < 30);
     pardo_mpi_iter_free(it);
     pardo_pool_free(pool);
 }
