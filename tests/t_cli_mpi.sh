@@ -49,7 +49,9 @@ export UBSAN_OPTIONS="$UBSAN_OPTIONS:symbolize=0"
 export LSAN_OPTIONS="suppressions=$TESTS_DIR/mpi/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 export TSAN_OPTIONS="${TSAN_OPTIONS}:suppressions=$TESTS_DIR/mpi/tsan.supp:symbolize=0"
 
-LIMIT=${MPI_TEST_TIMEOUT:-60}
+# A safety net far above a run's few seconds (under TSan and load too):
+# past it a run counts as hung, and with_limit says what it was doing.
+LIMIT=${MPI_TEST_TIMEOUT:-300}
 # --allow-run-as-root: CI runs as root.  --oversubscribe: 3 ranks on 2 cores.
 MPIRUN=(mpirun --allow-run-as-root --oversubscribe)
 TCP=(--mca pml ob1 --mca btl self,tcp)
