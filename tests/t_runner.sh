@@ -39,6 +39,31 @@ if ! cc -std=c11 -I"$TESTS_DIR" -o "$fix/build/tests/test_fixture" "$fix/test_fi
     exit 0
 fi
 
+# A C program built with AddressSanitizer: its second test reads freed
+# memory; the runner must name that test with the report.
+cat > "$fix/test_sanfixture.c" <<'EOF'
+#include <stdlib.h>
+#include "check.h"
+static void test_clean(void) { CHECK_EQ_INT(1 + 1, 2); }
+static void test_use_after_free(void)
+{
+    int *volatile p = malloc(4 * sizeof *p);
+    p[0] = 7;
+    free(p);
+    CHECK_EQ_INT(p[0], 7);
+}
+int main(void)
+{
+    RUN(test_clean);
+    RUN(test_use_after_free);
+    return CHECK_EXIT();
+}
+EOF
+if ! cc -std=c11 -g -fsanitize=address -I"$TESTS_DIR" -o "$fix/build/tests/test_sanfixture" \
+        "$fix/test_sanfixture.c" -lm 2>"$TMP/cc.err"; then
+    notok "build the ASan fixture" "$(cat "$TMP/cc.err")"
+fi
+
 # A shell script: one check passes, two fail, and a "sanitizer report"
 # (a file where cli_lib.sh tells the sanitizers to write) comes in a third.
 cat > "$fix/scripts/t_fixture.sh" <<EOF
@@ -50,7 +75,10 @@ echo "==1==ERROR: AddressSanitizer: heap-use-after-free (made up)" > "\$SAN_DIR/
 ok "fixture: after the bad run"
 EOF
 
-TEST_SCRIPTS=$fix/scripts TEST_TIMEOUT=60 bash "$TESTS_DIR/run.sh" "$fix/build" \
+# Without this script's sanitizer settings (which send reports to files of
+# its own): the fixtures' reports go where a test program's normally go.
+env -u ASAN_OPTIONS -u UBSAN_OPTIONS -u TSAN_OPTIONS -u LSAN_OPTIONS -u VALGRIND \
+    TEST_SCRIPTS="$fix/scripts" TEST_TIMEOUT=60 bash "$TESTS_DIR/run.sh" "$fix/build" \
     >"$TMP/runner.out" 2>"$TMP/runner.err"
 RC=$? OUT=$(cat "$TMP/runner.out") ERR=$(cat "$TMP/runner.err")
 check_rc "the runner exits 0 (summary.sh judges)" 0
@@ -81,6 +109,11 @@ check "C: the whole stdout kept" grep -qx "ok - test_passes" "$fix/build/out/tes
 check "C: the whole stderr kept" grep -qx "last words" "$fix/build/out/test_fixture.err"
 check "the log marks where each program starts" grep -q "^===== test_fixture: " "$fix/build/test.log"
 
+shows "ASan: the count line" "test_sanfixture                 1 passed, 1 failed"
+shows "ASan: the report names the test it came in" \
+    "  test_sanfixture: not ok - sanitizer report in test_sanfixture, during test: test_use_after_free"
+check "ASan: and shows the report" grep -qE \
+    "^  test_sanfixture: #     ==[0-9]+==ERROR: AddressSanitizer: heap-use-after-free" "$TMP/runner.out"
 shows "shell: the count line" "t_fixture.sh                    2 passed, 3 failed"
 shows "shell: check_eq shows the expected value" "  t_fixture.sh: #   expected: 12"
 shows "shell: check_eq shows the actual value" "  t_fixture.sh: #   got:      13"
@@ -89,18 +122,18 @@ shows "shell: a sanitizer report names its check" \
     "  t_fixture.sh: not ok - sanitizer report, in: fixture: after the bad run"
 shows "shell: and shows the report" \
     "  t_fixture.sh: #     ==1==ERROR: AddressSanitizer: heap-use-after-free (made up)"
-shows "the last line" "$fix/build: 3 passed, 5 failed (each program's output in $fix/build/out/NAME.out, .err)"
-check_eq "the results file" "3 5" "$(cat "$fix/build/results")"
+shows "the last line" "$fix/build: 4 passed, 6 failed (each program's output in $fix/build/out/NAME.out, .err)"
+check_eq "the results file" "4 6" "$(cat "$fix/build/results")"
 
 bash "$TESTS_DIR/summary.sh" "$fix/build/results" >"$TMP/summary.out" 2>&1
 RC=$?
 check_rc "summary.sh: fails" 1
-check_eq "summary.sh: the closing line" "3 passed, 5 failed" "$(tail -n 1 "$TMP/summary.out")"
+check_eq "summary.sh: the closing line" "4 passed, 6 failed" "$(tail -n 1 "$TMP/summary.out")"
 check "summary.sh: repeats the details" grep -qF "CHECK_EQ_INT(6 * 7, 41): got 42, expected 41" \
     "$TMP/summary.out"
 
 # A passing suite: the results, no details, summary.sh exits 0.
-rm -f "$fix/build/tests/test_fixture" "$fix/scripts/t_fixture.sh"
+rm -f "$fix/build/tests/test_fixture" "$fix/build/tests/test_sanfixture" "$fix/scripts/t_fixture.sh"
 printf '. "%s/cli_lib.sh"\nok "fine"\n' "$TESTS_DIR" > "$fix/scripts/t_fine.sh"
 TEST_SCRIPTS=$fix/scripts bash "$TESTS_DIR/run.sh" "$fix/build" >"$TMP/runner.out" 2>&1
 check_eq "a passing suite: its results" "1 0" "$(cat "$fix/build/results")"
