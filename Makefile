@@ -1,7 +1,7 @@
 # pardo - parallel processing that does not have to be difficult.
 #
-# Targets: all (libpardo + the pardo tool + examples), test, asan, tsan, ubsan,
-# valgrind, fuzz, bench, run, install, compdb, format-check, clean.
+# Targets: all (libpardo + the pardo tool + examples), test, stress, asan,
+# tsan, ubsan, valgrind, fuzz, bench, run, install, compdb, format-check, clean.
 # Sources are found by wildcard, so adding a file needs no edit here:
 #   src/*.c          libpardo (knows nothing of texts)
 #   cli/*.c          the pardo tool (cli/main.c holds main())
@@ -47,7 +47,7 @@ PARDO    := $(BUILD)/pardo
 TESTS    := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 EXAMPLES := $(EX_SRC:examples/%.c=$(BUILD)/examples/%)
 
-.PHONY: all lib test check asan tsan ubsan valgrind fuzz bench run install \
+.PHONY: all lib test check tests stress asan tsan ubsan valgrind fuzz bench run install \
         uninstall deps npm-deps test-deps bench-deps run-deps compdb format-check clean man
 
 all: $(LIB_A) $(LIB_SO) $(PARDO) $(EXAMPLES)
@@ -143,6 +143,24 @@ test: test-deps
 check: all $(TESTS)
 	@tests/run.sh $(BUILD)
 
+# Builds what check runs, without running it.
+tests: all $(TESTS)
+
+# `make stress`: the whole suite of make test (the -Werror build, the TSan
+# build, MPI) STRESS times in a row (default 5), built once; STRESS_LOAD=1
+# runs two busy loops beside it for the whole run, as a loaded CI machine
+# would.  Every failure is shown with its details, round by round, and the
+# last line counts them (tests/stress.sh).
+STRESS      ?= 5
+STRESS_LOAD ?= 0
+TSAN_VARS = BUILD=build/tsan WERROR=-Werror OPT=-O1 SAN="-fsanitize=thread" CC=clang \
+            PARDO_SAN=thread MPICC="OMPI_CC=clang mpicc"
+stress: test-deps
+	$(MAKE) --no-print-directory tests BUILD=build/test WERROR=-Werror
+	$(MAKE) --no-print-directory tests $(TSAN_VARS)
+	$(MAKE) --no-print-directory MPI=1 mpi BUILD=build/test WERROR=-Werror
+	@STRESS=$(STRESS) STRESS_LOAD=$(STRESS_LOAD) tests/stress.sh build/test build/tsan
+
 # MPICC: libpardo_mpi.a, linked into pardo, is built by the same compiler.
 asan:
 	$(MAKE) --no-print-directory check BUILD=build/asan WERROR=-Werror OPT=-O1 \
@@ -150,8 +168,7 @@ asan:
 	  CC=clang MPICC="OMPI_CC=clang mpicc"
 
 tsan:
-	$(MAKE) --no-print-directory check BUILD=build/tsan WERROR=-Werror OPT=-O1 \
-	  SAN="-fsanitize=thread" CC=clang PARDO_SAN=thread MPICC="OMPI_CC=clang mpicc"
+	$(MAKE) --no-print-directory check $(TSAN_VARS)
 
 ubsan:
 	$(MAKE) --no-print-directory check BUILD=build/ubsan WERROR=-Werror \

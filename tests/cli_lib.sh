@@ -16,25 +16,37 @@ RUN_DIR=$(mktemp -d "${TMPDIR:-/tmp}/pardo-run.XXXXXX")  # run's captures
 chmod 755 "$TMP"
 
 # Sanitizer builds (make asan, make tsan) write their reports into files,
-# which the tests could not see otherwise (pardo's stderr is captured);
-# any report fails the script at its end.
+# which the tests could not see otherwise (pardo's stderr is captured).
+# Each check looks for new reports first: a report fails the check it came
+# in ("not ok - sanitizer report, in: NAME", its first lines under it, and
+# the whole report on stderr), and any report left at the end fails the
+# script.
 SAN_DIR=$RUN_DIR/san
-mkdir -p "$SAN_DIR"
+mkdir -p "$SAN_DIR" "$RUN_DIR/san-seen"
 export ASAN_OPTIONS="log_path=$SAN_DIR/asan${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export UBSAN_OPTIONS="log_path=$SAN_DIR/ubsan:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 export TSAN_OPTIONS="log_path=$SAN_DIR/tsan${TSAN_OPTIONS:+:$TSAN_OPTIONS}"
+san_reports() {     # san_reports WHERE: a "not ok" for new reports, if any
+    [ -n "$(ls -A "$SAN_DIR" 2>/dev/null)" ] || return 0
+    echo "not ok - sanitizer report, in: $1"
+    local f
+    for f in "$SAN_DIR"/*; do
+        echo "#   $(basename "$f"):"
+        head -n 40 "$f" | sed 's/^/#     /'
+        { echo "--- sanitizer report $(basename "$f"), in: $1"; sed 's/^/#| /' "$f"; } >&2
+        mv "$f" "$RUN_DIR/san-seen/"
+    done
+}
 finish() {
-    if [ -n "$(ls -A "$SAN_DIR" 2>/dev/null)" ]; then
-        echo "not ok - sanitizer reports in $(basename "$0")"
-        cat "$SAN_DIR"/* | head -n 60 | sed 's/^/#   /'
-    fi
+    san_reports "$(basename "$0"), after its last check"
     rm -rf "$TMP" "$RUN_DIR"
 }
 trap finish EXIT
 
-ok()   { echo "ok - $1"; }
-skip() { echo "ok - $1 # SKIP $2"; }
+ok()   { san_reports "$1"; echo "ok - $1"; }
+skip() { san_reports "$1"; echo "ok - $1 # SKIP $2"; }
 notok() {
+    san_reports "$1"
     echo "not ok - $1"; shift
     local line
     for line in "$@"; do printf '%s\n' "$line" | sed 's/^/#   /'; done
@@ -58,13 +70,59 @@ check() {
 # check_eq NAME EXPECTED ACTUAL
 check_eq() {
     if [ "$2" == "$3" ]; then ok "$1"
-    else notok "$1" "expected: $2" "actual:   $3" "stderr: ${ERR:-}"; fi
+    else notok "$1" "expected: $2" "got:      $3" "stderr: ${ERR:-}"; fi
+}
+
+# check_num NAME A OP B: an integer comparison (OP as for test: -eq, -lt,
+# -ge, ...), both values shown when it fails.
+check_num() {
+    if [ "$2" "$3" "$4" ]; then ok "$1"
+    else notok "$1" "expected: $2 $3 $4 (got $2, and $4)" "stderr: ${ERR:-}"; fi
 }
 
 # check_rc NAME EXPECTED: compares with $RC of the last run.
 check_rc() {
     if [ "$RC" -eq "$2" ]; then ok "$1"
     else notok "$1" "expected status $2, got $RC" "stderr: ${ERR:-}"; fi
+}
+
+# with_limit SECONDS COMMAND...: runs COMMAND (stdin, stdout and stderr as
+# given); if it is still running after SECONDS (a hang: the limit is a
+# safety net far above a normal run), writes what each of its processes
+# was doing to $RUN_DIR/hang and to the script's stderr (ps, the kernel's
+# wait channel of every thread, and each thread's backtrace when gdb is
+# installed), kills them all and returns 124, as timeout(1) would.
+with_limit() {
+    local limit=$1 ticks=0; shift
+    "$@" &
+    local pid=$!
+    while kill -0 "$pid" 2>/dev/null; do
+        if [ "$ticks" -ge $((limit * 10)) ]; then
+            local all p
+            all="$pid $(descendants "$pid")"
+            { echo "hung after $limit s: $*"
+              ps -o pid,ppid,stat,etime,wchan:32,args -p "$(tr -s ' ' ',' <<<"${all% }")"
+              for p in $all; do
+                  echo "-- $p: $(tr '\0' ' ' 2>/dev/null < "/proc/$p/cmdline" | cut -c1-100)"
+                  echo "   threads' wait channels: $(cat /proc/"$p"/task/*/wchan 2>/dev/null | tr '\n' ' ')"
+                  if command -v gdb > /dev/null; then
+                      timeout 30 gdb -batch -p "$p" -ex "thread apply all bt 20" 2>/dev/null |
+                          grep -E '^(Thread|#)' | head -n 80
+                  fi
+              done; } > "$RUN_DIR/hang" 2>&1
+            cat "$RUN_DIR/hang" >&2
+            for p in $all; do kill -KILL "$p" 2>/dev/null; done
+            wait "$pid" 2>/dev/null
+            return 124
+        fi
+        sleep 0.1
+        ticks=$((ticks + 1))
+    done
+    wait "$pid"
+}
+descendants() {     # descendants PID: every process under PID, by pid
+    local c
+    for c in $(pgrep -P "$1"); do echo "$c"; descendants "$c"; done | tr '\n' ' '
 }
 
 # has TEXT PATTERN: grep -F in a string.

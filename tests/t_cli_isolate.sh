@@ -80,9 +80,23 @@ fi
 # written, in order; no temporary file and no process is left; status 130.
 set -m
 exe=$(readlink -f "$PARDO")
-wait_started() {        # until pardo catches SIGINT
+# wait_until COMMAND...: until it succeeds (60 s: a safety net), polling.
+wait_until() {
+    for _ in $(seq 1 3000); do "$@" && return 0; sleep 0.02; done
+    return 1
+}
+# fault_processes: pardo processes (workers included) with the fault
+# library, alive (a zombie has no environment left to read).
+fault_processes() {
+    local p
+    for p in $(pgrep -x pardo); do
+        tr '\0' '\n' 2>/dev/null < "/proc/$p/environ" | grep -qxF "LD_PRELOAD=$FAULT" && echo "$p"
+    done
+}
+no_fault_process() { [ -z "$(fault_processes)" ]; }
+wait_started() {        # until pardo catches SIGINT (60 s: a safety net)
     local mask
-    for _ in $(seq 1 200); do
+    for _ in $(seq 1 3000); do
         mask=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null)
         [ "$(readlink "/proc/$1/exe" 2>/dev/null)" == "$exe" ] && [ -n "$mask" ] &&
             (( (16#$mask & 0x2) == 0x2 )) && return 0
@@ -92,28 +106,32 @@ wait_started() {        # until pardo catches SIGINT
 }
 for mode in --isolate --threads; do
     flag=$mode; [ "$mode" == --threads ] && flag=
-    rm -f out.jsonl .out.jsonl.*
-    PARDO_FAULT_PATH=in/f3.txt PARDO_FAULT=stall LD_PRELOAD=$FAULT \
+    rm -f out.jsonl .out.jsonl.* stalled
+    PARDO_FAULT_PATH=in/f3.txt PARDO_FAULT=stall PARDO_FAULT_MARK=stalled LD_PRELOAD=$FAULT \
         "$PARDO" count -t a -j 2 $flag in > int.out 2> int.err &
     pid=$!
     wait_started $pid
-    sleep 0.5
+    # until the hung file is being read: the two before it are done or
+    # finish within the grace (not a guess of time)
+    wait_until test -e stalled
     start=$(date +%s.%N)
     kill -INT $pid
     wait $pid; RC=$?
     took=$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
     check_rc "Ctrl-C $mode with a hung file: status 130" 130
-    check "Ctrl-C $mode: ends within the grace (took $took s)" awk -v t="$took" 'BEGIN { exit !(t < 5) }'
+    # The grace is 1 s and the hung file would take an hour: 60 s is only
+    # a safety net, far above the grace on any machine.
+    check "Ctrl-C $mode: ends after the grace, not the hung file (took $took s)" \
+        awk -v t="$took" 'BEGIN { exit !(t < 60) }'
     check_eq "Ctrl-C $mode: the finished records before the hung file, whole" \
         "$(head -n 2 <<<"$good")" "$(cat int.out)"
-    sleep 0.2
-    check_eq "Ctrl-C $mode: no process left" "" "$(pgrep -f "$FAULT" ; pgrep -P $pid)"
+    wait_until no_fault_process
+    check_eq "Ctrl-C $mode: no process left" "" "$(fault_processes)"
 
     PARDO_FAULT_PATH=in/f3.txt PARDO_FAULT=stall LD_PRELOAD=$FAULT \
         "$PARDO" count -t a -j 2 $flag -o out.jsonl in 2> int.err &
     pid=$!
     wait_started $pid
-    sleep 0.5
     kill -INT $pid
     wait $pid; RC=$?
     check_rc "Ctrl-C $mode -o: status 130" 130
@@ -121,13 +139,15 @@ for mode in --isolate --threads; do
 done
 
 # A second Ctrl-C kills at once, workers included.
-PARDO_FAULT_PATH=in/f3.txt PARDO_FAULT=stall LD_PRELOAD=$FAULT \
+rm -f stalled
+PARDO_FAULT_PATH=in/f3.txt PARDO_FAULT=stall PARDO_FAULT_MARK=stalled LD_PRELOAD=$FAULT \
     "$PARDO" count -t a -j 2 --isolate in > /dev/null 2> int.err &
 pid=$!
 wait_started $pid
-sleep 0.5
+wait_until test -e stalled
 kill -INT $pid; sleep 0.05; kill -INT $pid
 wait $pid; RC=$?
 check "second Ctrl-C: killed by SIGINT (status $RC)" test "$RC" -eq 130
-sleep 0.3
-check_eq "second Ctrl-C: no worker left" "" "$(pgrep -f "$FAULT")"
+# The workers die with pardo (a SIGKILL from the kernel), a moment after.
+wait_until no_fault_process
+check_eq "second Ctrl-C: no worker left" "" "$(fault_processes)"

@@ -10,11 +10,12 @@ for i in 1 2 3; do printf 'A bee %d. Then a cat.\n' "$i" > "in/f$i.txt"; done
 
 # wait_handlers PID: until PID is pardo (not the shell that forked it) and
 # catches SIGINT and SIGTERM (bits 2 and 15 of SigCgt in /proc), so that a
-# signal is never sent before pardo can take it.
+# signal is never sent before pardo can take it.  60 s is only a safety
+# net (a TSan build on a loaded machine starts slowly).
 exe=$(readlink -f "$PARDO")
 wait_handlers() {
     local mask
-    for _ in $(seq 1 200); do
+    for _ in $(seq 1 3000); do
         mask=$(sed -n 's/^SigCgt:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null)
         [ "$(readlink "/proc/$1/exe" 2>/dev/null)" == "$exe" ] && [ -n "$mask" ] &&
             (( (16#$mask & 0x4002) == 0x4002 )) && return 0

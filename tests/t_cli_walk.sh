@@ -64,7 +64,7 @@ check_rc "an unreadable path list is a fatal error" 2
 # Laziness: an endless list.  If pardo read it all before working, this
 # would never end; it must stop quietly when head has its lines.
 for j in 1 2; do
-    out=$(timeout 20 bash -c "yes t/top.txt | '$PARDO' count -t a -j $j - 2>err.txt | head -n 5")
+    out=$(timeout 120 bash -c "yes t/top.txt | '$PARDO' count -t a -j $j - 2>err.txt | head -n 5")
     rc=$?
     if [ $rc -eq 0 ] && [ "$(wc -l <<<"$out")" -eq 5 ] && [ ! -s err.txt ]; then
         ok "an endless path list is read lazily (-j $j)"
@@ -80,7 +80,7 @@ mkfifo slow.fifo
 pid=$!
 exec 5> slow.fifo
 printf 't/top.txt\n' >&5
-for i in $(seq 1 100); do [ -s slow.out ] && break; sleep 0.1; done
+for i in $(seq 1 600); do [ -s slow.out ] && break; sleep 0.1; done   # 60 s: a safety net
 if [ -s slow.out ]; then ok "records come out while the path list is still open"
 else notok "records come out while the path list is still open"; fi
 printf 't/b/2.txt\n' >&5

@@ -13,7 +13,6 @@
 #include "check.h"
 #include "pardo.h"
 
-#define NEAR(a, b) (fabs((a) - (b)) < 1e-9)
 
 struct wc {                 /* one word of a hand-made text */
     const char *w;

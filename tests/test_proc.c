@@ -3,11 +3,13 @@
  * one item each; the rest of the run goes on, and the pool is reused.
  */
 #include <dirent.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,7 +17,7 @@
 #include "check.h"
 #include "pardo.h"
 
-enum { GOOD, SEGV, ABORT, EXIT, HOG, SLEEP, FAIL };
+enum { GOOD, SEGV, ABORT, EXIT, HOG, HANG, FAIL };
 
 /* Under the sanitizers, let a crash be a crash: their own handlers would
  * turn a segfault or an abort into an ordinary exit with a report. */
@@ -39,7 +41,10 @@ const char *__tsan_default_options(void)
  * drop the allocation as dead. */
 char *volatile test_proc_sink;
 
-/* Item i's behaviour: mostly good, with each kind of failure sprinkled in. */
+/* Item i's behaviour in the crash tests: mostly good, with each kind of
+ * crash sprinkled in.  No item there hangs, and their pools have no time
+ * limit: a hog ends by the memory limit alone, never by whichever of two
+ * limits comes first (that raced, and under load the time limit won). */
 static int kind_of(long i)
 {
     switch (i % 23) {
@@ -47,33 +52,63 @@ static int kind_of(long i)
     case 7:  return ABORT;
     case 11: return EXIT;
     case 15: return FAIL;
-    case 19: return i < 40 ? SLEEP : GOOD;  /* two sleepers are enough */
     case 21: return i < 30 ? HOG : GOOD;
     default: return GOOD;
     }
 }
 
+/* In the time-limit tests: item 5 hangs, the rest are good. */
+static int hang_kind_of(long i)
+{
+    return i == 5 ? HANG : GOOD;
+}
+
+static size_t my_rss(void)
+{
+    long pages = 0, rss = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f)
+        return 0;
+    if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
+        rss = 0;
+    fclose(f);
+    return (size_t)rss * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+static void nap_ms(long ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+/* arg: the kind_of function. */
 static int bad_item(void *arg, const void *in, void *out)
 {
-    (void)arg;
+    int (*kind)(long) = (int (*)(long))arg;
     long i = *(const long *)in;
-    switch (kind_of(i)) {
+    switch (kind(i)) {
     case SEGV: { volatile int *p = NULL; *p = 1; break; }
     case ABORT: abort();
     case EXIT: _exit(3);
     case HOG:
-        /* Grow until stopped, 16 MiB a step, each step made resident by the
-         * kernel at once (MAP_POPULATE): touching it page by page took
-         * 2.7 us a page on the project's VM, and twice that under TSan,
-         * so a hog could reach the time limit before the memory limit. */
+        /* Grow past the pool's kill line (2 x 64 MiB), 16 MiB a step made
+         * resident at once (MAP_POPULATE), then stay there until killed:
+         * however slow the growth (0.06 s here, 0.1 to 0.3 s under TSan,
+         * seconds under load), only the memory limit ends it. */
         for (;;) {
+            if (my_rss() > (192u << 20)) {
+                nap_ms(1);
+                continue;
+            }
             char *p = mmap(NULL, 16 << 20, PROT_READ | PROT_WRITE,
                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
             if (p == MAP_FAILED)
                 _exit(4);
             test_proc_sink = p;
         }
-    case SLEEP: { struct timespec ts = { 30, 0 }; nanosleep(&ts, NULL); break; }
+    case HANG:      /* until the time limit kills it */
+        for (;;)
+            pause();
     case FAIL: return 42;
     default: break;
     }
@@ -81,23 +116,23 @@ static int bad_item(void *arg, const void *in, void *out)
     return 0;
 }
 
-static int expected_status(long i)
+static int expected_status(int kind)
 {
-    switch (kind_of(i)) {
+    switch (kind) {
     case SEGV: case ABORT: case EXIT: case HOG: return PARDO_ECRASH;
-    case SLEEP: return PARDO_ETIMEDOUT;
+    case HANG: return PARDO_ETIMEDOUT;
     case FAIL: return 42;
     default: return 0;
     }
 }
 
-static int expected_signal(long i)
+static int expected_signal(int kind)
 {
-    switch (kind_of(i)) {
+    switch (kind) {
     case SEGV: return SIGSEGV;
     case ABORT: return SIGABRT;
     case HOG: return SIGKILL;
-    case SLEEP: return SIGKILL;
+    case HANG: return SIGKILL;
     default: return 0;
     }
 }
@@ -128,40 +163,61 @@ static int children_left(void)
     return n + (waitpid(-1, NULL, WNOHANG) > 0);
 }
 
+/* pardo_map of bad_item over 0..n-1 with kinds `kind` on `pool`, every
+ * item's status, result and failure checked. */
+static void map_checked(pardo_pool *pool, int (*kind)(long), long n, double timeout)
+{
+    long in[64], out[64];
+    int status[64];
+    REQUIRE(n <= 64);
+    for (long i = 0; i < n; i++) {
+        in[i] = i;
+        out[i] = -1;
+    }
+    CHECK_EQ_INT(pardo_map(pool, bad_item, (void *)kind, in, sizeof *in, out, sizeof *out,
+                           (size_t)n, status), PARDO_EITEM);
+    for (long i = 0; i < n; i++) {
+        CHECK_EQ_INT(status[i], expected_status(kind(i)));
+        if (expected_status(kind(i)) == 0)
+            CHECK_EQ_INT(out[i], i * 3);
+        pardo_failure f;
+        if (status[i] == PARDO_ECRASH || status[i] == PARDO_ETIMEDOUT) {
+            REQUIRE(pardo_map_error(pool, (size_t)i, &f) == 0);
+            CHECK_EQ_INT(f.status, status[i]);
+            CHECK_EQ_INT(f.signal, expected_signal(kind(i)));
+            if (status[i] == PARDO_ETIMEDOUT)
+                CHECK(f.seconds >= timeout);    /* not killed before its time */
+        }
+    }
+    CHECK(pardo_map_error(pool, 0, NULL) == PARDO_EINVAL);
+    /* The pool is reused afterwards. */
+    CHECK_EQ_INT(pardo_map(pool, bad_item, (void *)kind, in, sizeof *in, out, sizeof *out, 3,
+                           status), 0);
+    CHECK_EQ_INT(out[2], 6);
+}
+
 static void test_map_crashes(void)
 {
-    enum { N = 60 };
     for (int w = 1; w <= 4; w++) {
-        pardo_pool *pool = proc_pool(w, 0.5, 0, 64 << 20);
+        pardo_pool *pool = proc_pool(w, 0, 0, 64 << 20);
         REQUIRE(pool);
-        long in[N], out[N];
-        int status[N];
-        for (long i = 0; i < N; i++) {
-            in[i] = i;
-            out[i] = -1;
-        }
-        CHECK_EQ_INT(pardo_map(pool, bad_item, NULL, in, sizeof *in, out, sizeof *out, N, status),
-                     PARDO_EITEM);
-        for (long i = 0; i < N; i++) {
-            CHECK_EQ_INT(status[i], expected_status(i));
-            if (expected_status(i) == 0)
-                CHECK_EQ_INT(out[i], i * 3);
-            pardo_failure f;
-            if (status[i] == PARDO_ECRASH || status[i] == PARDO_ETIMEDOUT) {
-                REQUIRE(pardo_map_error(pool, (size_t)i, &f) == 0);
-                CHECK_EQ_INT(f.status, status[i]);
-                CHECK_EQ_INT(f.signal, expected_signal(i));
-                if (status[i] == PARDO_ETIMEDOUT)
-                    CHECK(f.seconds >= 0.5 && f.seconds < 5);
-            }
-        }
-        CHECK(pardo_map_error(pool, 0, NULL) == PARDO_EINVAL);
-        /* The pool is reused afterwards. */
-        CHECK_EQ_INT(pardo_map(pool, bad_item, NULL, in, sizeof *in, out, sizeof *out, 3, status), 0);
-        CHECK_EQ_INT(out[2], 6);
+        map_checked(pool, kind_of, 60, 0);
         pardo_pool_free(pool);
         CHECK_EQ_INT(children_left(), 0);
     }
+}
+
+/* The time limit: 2 s, far above a good item's microseconds, so that
+ * only the hanging item can reach it however loaded the machine. */
+#define HANG_LIMIT 2.0
+
+static void test_map_timeout(void)
+{
+    pardo_pool *pool = proc_pool(2, HANG_LIMIT, 0, 0);
+    REQUIRE(pool);
+    map_checked(pool, hang_kind_of, 12, HANG_LIMIT);
+    pardo_pool_free(pool);
+    CHECK_EQ_INT(children_left(), 0);
 }
 
 struct range { long next, n; };
@@ -174,41 +230,57 @@ static int gen_range(void *g, void *item)
     return 1;
 }
 
+/* pardo_imap of bad_item over 0..n-1 with kinds `kind` on `pool`, in
+ * order and not, every item's status, result and failure checked. */
+static void imap_checked(pardo_pool *pool, int (*kind)(long), long n)
+{
+    for (int flags = 0; flags <= 1; flags++) {
+        struct range r = { 0, n };
+        pardo_iter *it;
+        REQUIRE(pardo_imap(&it, pool, bad_item, (void *)kind, gen_range, &r, sizeof(long),
+                           sizeof(long), flags) == 0);
+        long in, out, count = 0;
+        int st;
+        char seen[64] = { 0 };
+        REQUIRE(n <= 64);
+        while (pardo_iter_next(it, &in, &out, &st) == 1) {
+            REQUIRE(in >= 0 && in < n);
+            CHECK(!seen[in]);
+            seen[in] = 1;
+            if (!flags)
+                CHECK_EQ_INT(in, count);
+            CHECK_EQ_INT(st, expected_status(kind(in)));
+            if (st == 0)
+                CHECK_EQ_INT(out, in * 3);
+            pardo_failure f;
+            CHECK_EQ_INT(pardo_iter_error(it, &f), st);
+            if (st == PARDO_ECRASH || st == PARDO_ETIMEDOUT)
+                CHECK_EQ_INT(f.signal, expected_signal(kind(in)));
+            count++;
+        }
+        CHECK_EQ_INT(count, n);
+        pardo_iter_free(it);
+    }
+}
+
 static void test_imap_crashes(void)
 {
-    enum { N = 60 };
     for (int w = 1; w <= 4; w++) {
-        pardo_pool *pool = proc_pool(w, 0.5, 0, 64 << 20);
+        pardo_pool *pool = proc_pool(w, 0, 0, 64 << 20);
         REQUIRE(pool);
-        for (int flags = 0; flags <= 1; flags++) {
-            struct range r = { 0, N };
-            pardo_iter *it;
-            REQUIRE(pardo_imap(&it, pool, bad_item, NULL, gen_range, &r, sizeof(long),
-                               sizeof(long), flags) == 0);
-            long in, out, count = 0;
-            int st;
-            char seen[N] = { 0 };
-            while (pardo_iter_next(it, &in, &out, &st) == 1) {
-                REQUIRE(in >= 0 && in < N);
-                CHECK(!seen[in]);
-                seen[in] = 1;
-                if (!flags)
-                    CHECK_EQ_INT(in, count);
-                CHECK_EQ_INT(st, expected_status(in));
-                if (st == 0)
-                    CHECK_EQ_INT(out, in * 3);
-                pardo_failure f;
-                CHECK_EQ_INT(pardo_iter_error(it, &f), st);
-                if (st == PARDO_ECRASH || st == PARDO_ETIMEDOUT)
-                    CHECK_EQ_INT(f.signal, expected_signal(in));
-                count++;
-            }
-            CHECK_EQ_INT(count, N);
-            pardo_iter_free(it);
-        }
+        imap_checked(pool, kind_of, 60);
         pardo_pool_free(pool);
         CHECK_EQ_INT(children_left(), 0);
     }
+}
+
+static void test_imap_timeout(void)
+{
+    pardo_pool *pool = proc_pool(2, HANG_LIMIT, 0, 0);
+    REQUIRE(pool);
+    imap_checked(pool, hang_kind_of, 12);
+    pardo_pool_free(pool);
+    CHECK_EQ_INT(children_left(), 0);
 }
 
 /* Variable-size results come back whole. */
@@ -433,15 +505,23 @@ static void test_max_rss_recycles(void)
     pardo_pool_free(pool);
 }
 
-/* Workers die with their parent: a child process makes a pool, runs slow
- * items, and is killed; its workers must go too. */
-static int sleepy(void *arg, const void *in, void *out)
+/* Workers die with their parent: a child process makes a pool and runs
+ * items that tell us their worker's pid and then hang; it is killed; its
+ * workers must go too.  Every step waits for its event: the pids come
+ * through a pipe, each worker's end through a pidfd opened while it is
+ * surely alive (it hangs until killed). */
+static int pid_fd;              /* the pipe the items write their pid to */
+
+static int tell_pid_and_hang(void *arg, const void *in, void *out)
 {
     (void)arg;
     (void)in;
     (void)out;
-    sleep(30);
-    return 0;
+    int pid = (int)getpid();
+    if (write(pid_fd, &pid, sizeof pid) != sizeof pid)
+        _exit(1);
+    for (;;)
+        pause();
 }
 
 static void test_workers_die_with_parent(void)
@@ -450,55 +530,34 @@ static void test_workers_die_with_parent(void)
     REQUIRE(pipe(pfd) == 0);
     pid_t mid = fork();
     if (mid == 0) {
+        close(pfd[0]);
+        pid_fd = pfd[1];
         pardo_pool *pool = proc_pool(2, 0, 0, 0);
         long in[4] = { 0 }, out[4];
-        /* Tell the test the workers' pids: they are our children. */
-        if (fork() == 0) {
-            /* A helper that reports its parent's children after a moment. */
-            struct timespec ts = { 0, 200000000 };
-            nanosleep(&ts, NULL);
-            char path[64], buf[256] = "";
-            snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)getppid(), (int)getppid());
-            FILE *f = fopen(path, "r");
-            if (f) {
-                if (!fgets(buf, sizeof buf, f))
-                    buf[0] = '\0';
-                fclose(f);
-            }
-            if (write(pfd[1], buf, strlen(buf) + 1) < 0)
-                _exit(1);
-            _exit(0);
-        }
-        pardo_map(pool, sleepy, NULL, in, sizeof *in, out, sizeof *out, 4, NULL);
+        pardo_map(pool, tell_pid_and_hang, NULL, in, sizeof *in, out, sizeof *out, 4, NULL);
         _exit(0);
     }
     close(pfd[1]);
-    char buf[256] = "";
-    ssize_t r = read(pfd[0], buf, sizeof buf - 1);
+    int pids[2], fds[2] = { -1, -1 };
+    for (int i = 0; i < 2; i++) {      /* each worker took an item and hangs */
+        REQUIRE(read(pfd[0], &pids[i], sizeof pids[i]) == sizeof pids[i]);
+        fds[i] = (int)syscall(SYS_pidfd_open, pids[i], 0);
+        CHECK_CMP(fds[i], >=, 0);
+    }
     close(pfd[0]);
-    REQUIRE(r > 0);
+    CHECK(pids[0] != pids[1]);
     kill(mid, SIGKILL);
     waitpid(mid, NULL, 0);
-    int pids[8], n = 0, off = 0, k, pid;
-    while (n < 8 && sscanf(buf + off, "%d%n", &pid, &k) == 1) {
-        pids[n++] = pid;
-        off += k;
-    }
-    CHECK(n >= 2);      /* the two workers (and the reporting helper) */
-    struct timespec ts = { 0, 300000000 };
-    nanosleep(&ts, NULL);
-    for (int i = 0; i < n; i++) {
-        char path[64];
-        snprintf(path, sizeof path, "/proc/%d/stat", pids[i]);
-        FILE *f = fopen(path, "r");
-        int alive = 0;
-        if (f) {
-            char state = '?';
-            if (fscanf(f, "%*d %*s %c", &state) == 1)
-                alive = state != 'Z' && state != 'X';
-            fclose(f);
-        }
-        CHECK(!alive);
+    for (int i = 0; i < 2; i++) {
+        if (fds[i] < 0)
+            continue;
+        /* Readable when the worker has ended; 60 s is only a safety net. */
+        struct pollfd pf = { .fd = fds[i], .events = POLLIN };
+        int r = poll(&pf, 1, 60000);
+        CHECK_EQ_INT(r, 1);
+        if (r != 1)
+            kill(pids[i], SIGKILL);     /* do not leave it behind */
+        close(fds[i]);
     }
 }
 
@@ -545,42 +604,59 @@ static void test_crash_stage(void)
     pardo_pipeline_free(pl);
 }
 
-/* Threads cannot be killed: an overrun is reported after the fact. */
+/* Sleeps *in ms; -1: until the thread pools' time limit (THREAD_LIMIT)
+ * has surely passed, by its own clock, however long the sleeps take. */
+#define THREAD_LIMIT 0.5
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int sleep_some(void *arg, const void *in, void *out)
 {
     (void)arg;
     (void)out;
     long ms = *(const long *)in;
-    struct timespec ts = { 0, ms * 1000000L };
-    nanosleep(&ts, NULL);
+    if (ms >= 0) {
+        nap_ms(ms);
+        return 0;
+    }
+    double end = now_s() + THREAD_LIMIT;
+    while (now_s() <= end)
+        nap_ms(10);
     return 0;
 }
 
-/* 1 ms, 100 ms, 1 ms */
+/* 0, past the limit, 0 */
 static int gen_ms(void *g, void *item)
 {
     struct range *r = g;
     if (r->next >= r->n)
         return 0;
-    *(long *)item = r->next++ == 1 ? 100 : 1;
+    *(long *)item = r->next++ == 1 ? -1 : 0;
     return 1;
 }
 
+/* Threads cannot be killed: an overrun is reported after the fact.  The
+ * others take no time at all, far below the limit on any machine. */
 static void test_thread_timeout(void)
 {
-    pardo_options o = { .workers = 2, .timeout = 0.05 };
+    pardo_options o = { .workers = 2, .timeout = THREAD_LIMIT };
     pardo_pool *pool;
     REQUIRE(pardo_pool_open(&pool, &o) == 0);
-    long in[4] = { 1, 120, 2, 3 }, out[4];
+    long in[4] = { 0, -1, 0, 0 }, out[4];
     int status[4];
     CHECK_EQ_INT(pardo_map(pool, sleep_some, NULL, in, sizeof *in, out, sizeof *out, 4, status),
                  PARDO_EITEM);
     CHECK_EQ_INT(status[0], 0);
     CHECK_EQ_INT(status[1], PARDO_ETIMEDOUT);
     CHECK_EQ_INT(status[2], 0);
+    CHECK_EQ_INT(status[3], 0);
     pardo_failure f;
     REQUIRE(pardo_map_error(pool, 1, &f) == 0);
-    CHECK(f.seconds >= 0.1);
+    CHECK(f.seconds >= THREAD_LIMIT);
     /* and in an iterator, with the stage that overran */
     pardo_pipeline *pl = pardo_pipeline_new();
     pardo_pipeline_add(pl, "fast", stage_ok, NULL);
@@ -625,7 +701,9 @@ static void test_cancel_processes(void)
 int main(void)
 {
     RUN(test_map_crashes);
+    RUN(test_map_timeout);
     RUN(test_imap_crashes);
+    RUN(test_imap_timeout);
     RUN(test_variable_results);
     RUN(test_untaken_results_freed);
     RUN(test_no_more_workers_than_items);

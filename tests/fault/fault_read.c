@@ -8,11 +8,14 @@
  *       exit:        _exit(7) from inside read()
  *       stall:       sleep for an hour inside read()
  *       slow:        sleep PARDO_FAULT_SECONDS (default 2) inside read()
+ *   PARDO_FAULT_MARK=file  created just before the fault, so that a test
+ *                          can wait for it to begin instead of guessing
  *
  * Built by tests/t_cli_isolate.sh: cc -shared -fPIC -o libfault.so fault_read.c -ldl
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,8 +53,13 @@ ssize_t read(int fd, void *buf, size_t n)
     if (!real)
         real = (read_fn *)dlsym(RTLD_NEXT, "read");
     if (is_target(fd)) {
-        const char *f = getenv("PARDO_FAULT");
+        const char *f = getenv("PARDO_FAULT"), *mark = getenv("PARDO_FAULT_MARK");
         f = f ? f : "";
+        if (mark && *mark) {
+            int m = open(mark, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+            if (m >= 0)
+                close(m);
+        }
         if (strcmp(f, "segv") == 0)
             raise(SIGSEGV);
         else if (strcmp(f, "abort") == 0)

@@ -319,7 +319,9 @@ static void test_balance_map(void)
  * sleeps 60 ms before its first item (more than the 50 ms a batch aims
  * at).  Sized from the mean time per item alone, batches would stay at one
  * item and 3000 items would take ~60 s; growing them to amortize the fixed
- * cost makes it well under a second (10 s allowed, for the sanitizers). */
+ * cost makes it well under a second.  30 s allowed: a safety net far above
+ * that for the sanitizers and a loaded machine (4 s seen under make
+ * stress's load), below what the regression takes. */
 
 static int startup_item(void *arg, const void *in, void *out)
 {
@@ -355,7 +357,7 @@ static void test_fixed_cost(void)
     double secs = MPI_Wtime() - t0;
     if (g_rank == 0)
         fprintf(stderr, "  fixed cost: %ld items in %.2f s\n", n, secs);
-    CHECK(secs < 10);
+    CHECK(secs < 30);
     pardo_mpi_iter_free(it);
     pardo_pool_free(pool);
 }
@@ -363,7 +365,10 @@ static void test_fixed_cost(void)
 /* The end comes when the generator ends, not after a wait: rank 0 used to
  * find the end of input with nothing out and wait 50 ms for its helper
  * thread first, in every run whose input ended on a batch boundary (an
- * empty one always).  20 empty runs took a second; now a few ms. */
+ * empty one always).  20 empty runs took a second; now a few ms.  How long
+ * is shown, not asserted: it asserted "under 0.5 s", which a loaded
+ * machine broke (2.3 and 3.5 s in make stress STRESS_LOAD=1), and time is
+ * make bench's business; the check is that every empty run ends. */
 static void test_end_no_wait(void)
 {
     double t0 = MPI_Wtime();
@@ -384,7 +389,6 @@ static void test_end_no_wait(void)
     if (g_rank == 0)
         fprintf(stderr, "  20 runs of no item: %.3f s\n", secs);
     CHECK_EQ_INT(bad, 0);
-    CHECK(secs < 0.5);
 }
 
 /* ---- crashes under a process pool: a status, not an MPI failure ------------------ */
