@@ -57,6 +57,7 @@ int main(int argc, char **argv)
     if (rc != 0) {
         if (rc == PARDO_ENOMEM)
             fprintf(stderr, "pardo: %s\n", pardo_strerror(rc));
+        ranks_wait_all();
         status = EXIT_FATAL;
     } else if (o.help) {
         opts_help(&o, stdout);

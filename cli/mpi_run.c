@@ -109,6 +109,18 @@ static void prefer_ob1_on_one_host(void)
         setenv("OMPI_MCA_pml", "ob1", 0);
 }
 
+void ranks_wait_all(void)
+{
+    if (!launched())
+        return;
+    prefer_ob1_on_one_host();
+    int provided;
+    if (MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
+        return;
+    MPI_Barrier(MPI_COMM_WORLD);
+    MPI_Finalize();
+}
+
 int ranks_open(struct ranks **out)
 {
     *out = NULL;
@@ -329,6 +341,10 @@ void ranks_close(struct ranks *rk, int abort)
 }
 
 #else /* !PARDO_HAVE_MPI: one process, no MPI */
+
+void ranks_wait_all(void)
+{
+}
 
 int ranks_open(struct ranks **rk)
 {

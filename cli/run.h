@@ -206,6 +206,11 @@ void ranks_exec(char **argv);
  * MPI starts (0 without a launcher): only rank 0 speaks about the command
  * line, so that a usage error is printed once, not once per rank. */
 int  ranks_launched_rank(void);
+/* Under mpirun: waits until every rank has called it (MPI_Init, a barrier,
+ * MPI_Finalize), so that no rank exits before rank 0 has said why the run
+ * cannot start (mpirun ends the job at the first non-zero exit).  A plain
+ * run returns at once. */
+void ranks_wait_all(void);
 
 /* Starts MPI when mpirun (or another MPI launcher) started this process,
  * as its environment tells, and sets *rk; otherwise sets *rk = NULL and
