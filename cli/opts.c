@@ -252,8 +252,14 @@ static const struct opt_def options[] = {
       "Directories are walked relative to their parent (openat), so the depth "
       "is not limited by the length of a path; a file whose path is longer than "
       "the system allows (PATH_MAX) gets the error record \"File name too long\"." },
+    { 0, "no-archives", NULL, ALL_CMDS, set_flag, F(no_archives), 0, 0,
+      "Read zip and tar archives as plain files, not as directories",
+      "By default a zip or a tar (plain, or compressed with gzip, bzip2, xz or "
+      "zstd), recognised by its first bytes, is read as a directory: each "
+      "regular member is a text with the path ARCHIVE/MEMBER. With --no-archives "
+      "it is one file (a zip or a tar is then a binary file)." },
     { 0, "verbose", NULL, ALL_CMDS, set_flag, F(verbose), 0, 0,
-      "Name each binary file the walk skipped on stderr", NULL },
+      "Name each binary file (and archive member) the walk skipped on stderr", NULL },
     { 0, "halt", "WHEN,fail=N|P%", ALL_CMDS, set_halt, 0, 0, 0,
       "Stop after N failed files (or P% of all): WHEN is soon or now (default never)",
       "GNU parallel's --halt, with files for jobs and an error record for a failed "
