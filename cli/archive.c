@@ -31,7 +31,7 @@ static int tar_magic(const unsigned char *p, size_t n)
     return n >= 263 && memcmp(p + 257, "ustar", 5) == 0 && (p[262] == 0 || p[262] == ' ');
 }
 
-int archive_probe(const unsigned char *p, size_t n)
+int archive_probe(const unsigned char *p, size_t n, const char *path)
 {
     if (n >= 4 && p[0] == 'P' && p[1] == 'K' &&
         ((p[2] == 3 && p[3] == 4) || (p[2] == 5 && p[3] == 6)))
@@ -40,7 +40,9 @@ int archive_probe(const unsigned char *p, size_t n)
         return 1;
     if (!compressed_kind(p, n))
         return 0;
-    /* A compressed stream: a tar when its first block says so. */
+    /* A compressed stream: a tar when its first block says so.  Read from
+     * the file, not from the first bytes: a decoder given a cut stream
+     * may give nothing of it. */
     struct archive *a = archive_read_new();
     if (!a)
         return 0;
@@ -52,7 +54,7 @@ int archive_probe(const unsigned char *p, size_t n)
     struct archive_entry *entry;
     unsigned char head[512];
     size_t got = 0;
-    if (archive_read_open_memory(a, p, n) == ARCHIVE_OK &&
+    if (archive_read_open_filename(a, path, (size_t)1 << 16) == ARCHIVE_OK &&
         archive_read_next_header(a, &entry) == ARCHIVE_OK) {
         while (got < sizeof head) {
             la_ssize_t r = archive_read_data(a, head + got, sizeof head - got);

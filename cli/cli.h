@@ -195,9 +195,10 @@ const char *compressed_kind(const unsigned char *p, size_t n);
  * size), *len bytes.  0, ENOMEM, or FILE_EDAMAGED (truncated, corrupt). */
 int decompress(const unsigned char *p, size_t n, unsigned char **out, size_t *len,
                size_t *cap);
-/* 1 when p[0..n), the first bytes of a file, start a zip or a tar archive
- * (a tar possibly compressed by one of the four), else 0. */
-int archive_probe(const unsigned char *p, size_t n);
+/* 1 when p[0..n), the first bytes of the file at path, start a zip or a
+ * tar archive (a tar possibly compressed by one of the four: then the
+ * file's first block is decompressed to see), else 0. */
+int archive_probe(const unsigned char *p, size_t n, const char *path);
 
 /* ---- archives, member by member (archive.c) -------------------------------- */
 

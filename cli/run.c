@@ -247,7 +247,7 @@ static int read_file(struct worker *w, const char *path, int known_reg, uint64_t
         goto out;
     }
     err = read_upto(w, fd, probe, size, &eof);
-    if (err == 0 && !w->run->o->no_archives && archive_probe(w->raw, w->raw_len)) {
+    if (err == 0 && !w->run->o->no_archives && archive_probe(w->raw, w->raw_len, path)) {
         err = IS_ARCHIVE;               /* read member by member: read_archive */
         goto out;
     }
