@@ -16,6 +16,8 @@ printf 'A hidden note. Two!\n' > c/notes/.hidden.txt
 printf 'A cached text.\n' > c/.cache/x.txt
 printf 'Draft one: not done.\n' > c/drafts/d.txt
 printf 'Deep one.\n' > c/sub/deep.txt
+mkdir -p c/sub/deeper
+printf 'Far away.\n' > c/sub/deeper/far.txt
 printf 'bin\0ary data' > c/sub/bin.dat
 gzip -c "$TESTS_DIR"/golden/texts/sentences.txt > c/notes/t.txt.gz
 
@@ -69,8 +71,8 @@ done
 mkdir -p w/in x/in
 cp c.zip w/in/c.zip
 cp -r c x/in/c.zip
-run stats -q -j 1 -g '!in/c.zip/drafts/**' --max-depth 3 x; want=$OUT
-run stats -q -j 2 -g '!in/c.zip/drafts/**' --max-depth 3 w
+run stats -q -j 1 -g '!in/c.zip/drafts/**' --max-depth 4 x; want=$OUT
+run stats -q -j 2 -g '!in/c.zip/drafts/**' --max-depth 4 w
 check_eq "a walked archive: the globs and the depth go on through it" \
     "$(sed 's|"path":"x/|"path":"w/|' <<<"$want")" "$OUT"
 
