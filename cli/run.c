@@ -38,6 +38,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -294,11 +295,11 @@ static void arc_note(struct worker *w, struct arc_out *t, const char *path, cons
  * rel_off on is the path the globs see; the member's own components start
  * at first): each directory on the way and the file itself, as a walk
  * meets them, and --max-depth from the archive's own depth. */
-static int member_taken(const struct opts *o, struct worker *w, size_t rel_off, size_t first,
-                        int depth)
+static int member_taken(const struct opts *o, const struct globs *g, struct ebuf *path,
+                        size_t rel_off, size_t first, int depth)
 {
-    char *p = w->arc_path.data;
-    size_t len = w->arc_path.len;
+    char *p = path->data;
+    size_t len = path->len;
     for (size_t i = first; i < len; i++)
         if (p[i] == '/')
             depth++;
@@ -311,12 +312,44 @@ static int member_taken(const struct opts *o, struct worker *w, size_t rel_off, 
         char c = p[i];
         p[i] = '\0';
         const char *name = strrchr(p + first - 1, '/') + 1;
-        int take = walk_rules_take(o, w->globs, rel, name, i < len);
+        int take = walk_rules_take(o, g, rel, name, i < len);
         p[i] = c;
         if (!take)
             return 0;
     }
     return 1;
+}
+
+/* The path ARCHIVE/MEMBER of member name (of type, ARC_*) into b: 1, or
+ * 0 for an entry that is no file (a directory, an empty name) or out of
+ * memory (b->oom).  A leading "./" or "/" of the name is dropped. */
+static int member_path(struct ebuf *b, const char *archive, size_t alen, const char *name,
+                       int type)
+{
+    while (name[0] == '.' && name[1] == '/')
+        name += 2;
+    while (*name == '/')
+        name++;
+    size_t nl = strlen(name);
+    while (nl > 0 && name[nl - 1] == '/')
+        nl--;
+    if (type == ARC_DIR || nl == 0)
+        return 0;
+    b->len = 0;
+    ebuf_put(b, archive, alen);
+    ebuf_putc(b, '/');
+    ebuf_put(b, name, nl);
+    ebuf_putc(b, '\0');
+    if (b->oom)
+        return 0;
+    b->len--;
+    return 1;
+}
+
+/* What a member that is no regular file says with --verbose. */
+static const char *member_skipped(int type)
+{
+    return type == ARC_LINK ? "link in archive, skipped" : "not a regular file, skipped";
 }
 
 /* Reads the current member into w->raw.  0, FILE_EMEMBER or FILE_ENOMEM. */
@@ -452,29 +485,16 @@ static int read_archive(struct run *r, struct worker *w, const struct item_in *i
         if (rc != 1)
             break;
         index++;
-        while (name[0] == '.' && name[1] == '/')
-            name += 2;
-        while (*name == '/')
-            name++;
-        size_t nl = strlen(name);
-        while (nl > 0 && name[nl - 1] == '/')
-            nl--;
-        if (type == ARC_DIR || nl == 0)
+        if (!member_path(&w->arc_path, in->path, alen, name, type)) {
+            if (w->arc_path.oom)
+                break;
             continue;
-        w->arc_path.len = 0;
-        ebuf_put(&w->arc_path, in->path, alen);
-        ebuf_putc(&w->arc_path, '/');
-        ebuf_put(&w->arc_path, name, nl);
-        ebuf_putc(&w->arc_path, '\0');
-        if (w->arc_path.oom)
-            break;
-        w->arc_path.len--;
-        if (!member_taken(o, w, in->rel_off, alen + 1, in->depth))
+        }
+        if (!member_taken(o, w->globs, &w->arc_path, in->rel_off, alen + 1, in->depth))
             continue;
         if (type != ARC_REG) {
             if (o->verbose)
-                arc_note(w, &t, w->arc_path.data, type == ARC_LINK
-                             ? "link in archive, skipped" : "not a regular file, skipped");
+                arc_note(w, &t, w->arc_path.data, member_skipped(type));
             continue;
         }
         uint64_t failed = t.failed;
@@ -519,6 +539,36 @@ static int read_archive(struct run *r, struct worker *w, const struct item_in *i
     return 0;
 }
 
+/* One member of a zip that the walk listed (in->member: its place in the
+ * archive, from 1; the archive is in->path up to in->arc_len): read into
+ * w->raw by opening the archive and going to it (a zip's members are
+ * independent: no other is decompressed).  0, or a reason. */
+static int read_zip_member(struct worker *w, const struct item_in *in, uint64_t *bytes)
+{
+    w->arc_path.len = 0;
+    ebuf_put(&w->arc_path, in->path, in->arc_len);
+    ebuf_putc(&w->arc_path, '\0');
+    if (w->arc_path.oom) {
+        w->arc_path.oom = 0;
+        return FILE_ENOMEM;
+    }
+    struct arc *c;
+    int err = arc_open(&c, w->arc_path.data);
+    const char *name;
+    int type = 0;
+    uint64_t size = 0;
+    for (size_t i = 0; err == 0 && i < in->member; i++)
+        if (arc_next(c, &name, &type, &size) != 1)
+            err = FILE_EARCHIVE;
+    if (err == 0 && type != ARC_REG)
+        err = FILE_ECHANGED;            /* not the member listed */
+    if (err == 0)
+        err = read_member(w, c, size);
+    arc_close(c);
+    *bytes = w->raw_len;
+    return err == ENOMEM ? FILE_ENOMEM : err;
+}
+
 static int stage_read(void *arg, const void *in_, void *out_)
 {
     struct run *r = arg;
@@ -534,7 +584,8 @@ static int stage_read(void *arg, const void *in_, void *out_)
         out->err = FILE_ENOMEM;
         return 0;
     }
-    int err = read_file(w, in->path, in->known_reg, &out->bytes);
+    int err = in->member ? read_zip_member(w, in, &out->bytes)
+                         : read_file(w, in->path, in->known_reg, &out->bytes);
     if (err == IS_ARCHIVE) {
         out->err = read_archive(r, w, in, out);
         return 0;
@@ -549,6 +600,9 @@ static int stage_read(void *arg, const void *in_, void *out_)
         w->body_len = w->unz_len;
         if (err == 0 && text_is_binary(w->body, w->body_len))
             err = FILE_EBINARY;
+    } else if (err == 0 && in->member &&
+               text_is_binary(w->body, w->body_len < BINARY_PROBE ? w->body_len : BINARY_PROBE)) {
+        err = FILE_EBINARY;
     }
     out->err = err;
     return 0;
@@ -757,6 +811,14 @@ struct engine {
     size_t halt_total;          /* --halt fail=P%: the files of the run */
     int mpi_failed;             /* an MPI call failed: end with MPI_Abort */
     double stage_sums[2 * MAX_STAGES];  /* --profile over MPI: items, then seconds */
+    /* A zip being listed: its members are the next items. */
+    struct arc *zip;
+    struct ebuf zip_path;       /* the archive's path */
+    size_t zip_index;           /* members listed */
+    size_t zip_rel_off;
+    int zip_depth;
+    int zip_walked;
+    struct globs *globs;        /* the -g rules, for members */
 };
 
 /* The run stops taking files: a signal here, or another rank's. */
@@ -786,6 +848,90 @@ static void job_give(struct engine *e, struct job *j)
     e->free_jobs = j;
 }
 
+static void say(struct engine *e, const char *path, const char *msg);
+
+/* Whether path (a file of the walk, or named) is to be listed here as a
+ * zip: named *.zip and starting as one.  A zip by another name, and a tar,
+ * are read whole by one worker (read_archive): only a zip's members can be
+ * read apart, and the name saves every other file a look at its first
+ * bytes on this thread. */
+static int zip_named(const struct engine *e, const struct ebuf *path)
+{
+    const struct opts *o = e->run.o;
+    if (o->no_archives || e->run.cmd->take || path->len < 4 ||
+        strcasecmp(path->data + path->len - 4, ".zip") != 0)
+        return 0;
+    unsigned char head[4];
+    int fd = open(path->data, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return 0;
+    struct stat st;
+    ssize_t n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, head, 4) : 0;
+    close(fd);
+    return n == 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
+}
+
+/* Starts listing the zip at j->path.  0 when it is open, else 1 (it is
+ * then a file of its own, which its worker reads whole). */
+static int zip_start(struct engine *e, const struct job *j, int walked)
+{
+    const struct opts *o = e->run.o;
+    if (!e->globs && o->n_globs && globs_new(&e->globs, o->globs, o->n_globs) != 0)
+        return 1;
+    struct arc *c;
+    if (arc_open(&c, j->path.data) != 0) {
+        arc_close(c);
+        return 1;
+    }
+    e->zip = c;
+    e->zip_index = 0;
+    ebuf_set(&e->zip_path, j->path.data, j->path.len);
+    walk_where(e->walk, j->path.len, &e->zip_depth, &e->zip_rel_off);
+    if (!walked) {
+        e->zip_depth = 0;
+        e->zip_rel_off = j->path.len + 1;
+    }
+    e->zip_walked = walked;
+    return e->zip_path.oom;
+}
+
+/* The next member of the zip being listed into j->path: 1 (*member its
+ * place, or 0 with *err for the archive's own error record), 0 at its end
+ * (the zip is closed), or PARDO_ENOMEM. */
+static int zip_next(struct engine *e, struct job *j, size_t *member, int *err)
+{
+    const struct opts *o = e->run.o;
+    const char *name;
+    int type, rc;
+    uint64_t size;
+    while ((rc = arc_next(e->zip, &name, &type, &size)) == 1) {
+        e->zip_index++;
+        if (!member_path(&j->path, e->zip_path.data, e->zip_path.len, name, type)) {
+            if (j->path.oom)
+                return PARDO_ENOMEM;
+            continue;
+        }
+        if (!member_taken(o, e->globs, &j->path, e->zip_rel_off, e->zip_path.len + 1,
+                          e->zip_depth))
+            continue;
+        if (type != ARC_REG) {
+            if (o->verbose)
+                say(e, j->path.data, member_skipped(type));
+            continue;
+        }
+        *member = e->zip_index;
+        return 1;
+    }
+    arc_close(e->zip);
+    e->zip = NULL;
+    if (rc == 0)
+        return 0;
+    ebuf_set(&j->path, e->zip_path.data, e->zip_path.len);     /* the archive's record */
+    *member = 0;
+    *err = FILE_EARCHIVE;
+    return j->path.oom ? PARDO_ENOMEM : 1;
+}
+
 /* The pardo_next_fn: the next path, as a job and an item_in. */
 static int next_file(void *gen, void *item)
 {
@@ -797,25 +943,41 @@ static int next_file(void *gen, void *item)
     if (!j)
         return PARDO_ENOMEM;
     int err = 0, rc = 1;
-    if (e->next_first < e->run.n_first) {
-        const char *p = e->run.first_paths[e->next_first++];
-        ebuf_set(&j->path, p, strlen(p));
-        if (j->path.oom)
-            rc = PARDO_ENOMEM;
-    } else {
-        rc = walk_next(e->walk, &j->path, &err);
+    size_t member = 0;
+    for (;;) {
+        if (e->zip) {
+            rc = zip_next(e, j, &member, &err);
+            if (rc == 0)
+                continue;
+            j->walked = e->zip_walked || member;    /* a binary member is skipped */
+            break;
+        }
+        if (e->next_first < e->run.n_first) {
+            const char *p = e->run.first_paths[e->next_first++];
+            ebuf_set(&j->path, p, strlen(p));
+            if (j->path.oom)
+                rc = PARDO_ENOMEM;
+        } else {
+            rc = walk_next(e->walk, &j->path, &err);
+        }
+        if (rc != 1)
+            break;
+        j->walked = e->next_first >= e->run.n_first && walk_walked(e->walk);
+        if (err || !zip_named(e, &j->path) || zip_start(e, j, j->walked) != 0)
+            break;
     }
     if (rc != 1) {
         job_give(e, j);
         return rc;
     }
     j->seq = e->seq++;
-    j->walked = e->next_first >= e->run.n_first && walk_walked(e->walk);
     in->job = j;
     in->err = err;
-    in->known_reg = j->walked && !err;
+    in->known_reg = j->walked && !err && !member;
+    in->member = member;
+    in->arc_len = member ? e->zip_path.len : 0;
     walk_where(e->walk, j->path.len, &in->depth, &in->rel_off);
-    if (!j->walked) {
+    if (!j->walked || member) {
         in->depth = 0;
         in->rel_off = j->path.len + 1;
     }
@@ -926,6 +1088,9 @@ static void teardown(struct engine *e)
     pardo_pool_free(e->pool);
     pardo_pipeline_free(e->pl);
     walk_free(e->walk);
+    arc_close(e->zip);
+    ebuf_free(&e->zip_path);
+    globs_free(e->globs);
     ebuf_free(&e->errbuf);
     for (struct job *j = e->all_jobs, *next; j; j = next) {
         next = j->next_all;

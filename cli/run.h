@@ -50,6 +50,8 @@ struct item_in {
     int  known_reg;             /* the walk found a regular file there */
     int  depth;                 /* below the walked operand (0: named) */
     size_t rel_off;             /* of the part of path the globs see */
+    size_t member;              /* a zip's member: its place in it, from 1; or 0 */
+    size_t arc_len;             /* a member: the length of its archive's path */
     char path[ITEM_PATH_MAX];   /* NUL-terminated (ENAMETOOLONG when it is not) */
 };
 

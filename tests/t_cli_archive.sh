@@ -46,6 +46,17 @@ for cmd in "stats" "count -t A,the" "words --top 3"; do
         done
     done
 done
+# By content: a zip by another name, and a tar.gz named .zip, are read the
+# same (one worker reads them whole; a *.zip is listed by the walk and its
+# members read apart).
+cp c.zip c.dat
+cp c.tar.gz tgz.zip
+run stats -q -j 1 c; want=$OUT
+for a in c.dat tgz.zip; do
+    run stats -q -j 2 $a
+    check_eq "stats $a: an archive by its content" "$(prefixed $a <<<"$want")" "$OUT"
+done
+
 run stats -j 1 c; want=$(sed 's/, [0-9.]* s,.*MB\/s//' <<<"$ERR")
 run stats -j 1 c.zip
 check_eq "the summary counts members as files, the binary one skipped" \
