@@ -116,6 +116,8 @@ static void worker_free(struct worker *w)
     ebuf_free(&w->arc_notes);
     ebuf_free(&w->arc_path);
     wordtab_free(w->arc_words);
+    arc_close(w->zip);
+    ebuf_free(&w->zip_name);
     text_buf_free(&w->scratch);
     wordtab_free(w->words);
     wordtab_free(w->corpus);
@@ -541,30 +543,45 @@ static int read_archive(struct run *r, struct worker *w, const struct item_in *i
 
 /* One member of a zip that the walk listed (in->member: its place in the
  * archive, from 1; the archive is in->path up to in->arc_len): read into
- * w->raw by opening the archive and going to it (a zip's members are
- * independent: no other is decompressed).  0, or a reason. */
+ * w->raw by going to it in the archive (a zip's members are independent:
+ * no other is decompressed).  The worker keeps the archive open, since
+ * its members come in order: each worker reads the central directory
+ * once, not once per member.  0, or a reason. */
 static int read_zip_member(struct worker *w, const struct item_in *in, uint64_t *bytes)
 {
-    w->arc_path.len = 0;
-    ebuf_put(&w->arc_path, in->path, in->arc_len);
-    ebuf_putc(&w->arc_path, '\0');
-    if (w->arc_path.oom) {
-        w->arc_path.oom = 0;
-        return FILE_ENOMEM;
+    w->raw_len = 0;
+    *bytes = 0;
+    if (w->zip && (w->zip_at >= in->member || w->zip_name.len != in->arc_len ||
+                   memcmp(w->zip_name.data, in->path, in->arc_len) != 0)) {
+        arc_close(w->zip);
+        w->zip = NULL;
     }
-    struct arc *c;
-    int err = arc_open(&c, w->arc_path.data);
+    int err = 0;
+    if (!w->zip) {
+        ebuf_set(&w->zip_name, in->path, in->arc_len);
+        if (w->zip_name.oom) {
+            w->zip_name.oom = 0;
+            return FILE_ENOMEM;
+        }
+        w->zip_at = 0;
+        err = arc_open(&w->zip, w->zip_name.data);
+    }
     const char *name;
-    int type = 0;
+    int type = ARC_REG;
     uint64_t size = 0;
-    for (size_t i = 0; err == 0 && i < in->member; i++)
-        if (arc_next(c, &name, &type, &size) != 1)
+    while (err == 0 && w->zip_at < in->member) {
+        if (arc_next(w->zip, &name, &type, &size) != 1)
             err = FILE_EARCHIVE;
+        w->zip_at++;
+    }
     if (err == 0 && type != ARC_REG)
         err = FILE_ECHANGED;            /* not the member listed */
     if (err == 0)
-        err = read_member(w, c, size);
-    arc_close(c);
+        err = read_member(w, w->zip, size);
+    if (err) {                          /* libarchive may not go on from there */
+        arc_close(w->zip);
+        w->zip = NULL;
+    }
     *bytes = w->raw_len;
     return err == ENOMEM ? FILE_ENOMEM : err;
 }

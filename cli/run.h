@@ -124,6 +124,9 @@ struct worker {
     struct item_in *member;     /* the member being measured */
     struct ebuf arc_recs, arc_notes, arc_path;
     struct wordtab *arc_words;  /* with pack_words: the members' words */
+    struct arc *zip;            /* the zip whose members this worker reads, */
+    struct ebuf zip_name;       /* kept open: its path, */
+    size_t zip_at;              /* and the members gone past */
 };
 
 struct run;
