@@ -434,6 +434,20 @@ static const struct man_section man_sections[] = {
       "decompressed text's, under the file's own path, with bytes the size on "
       "disk. A stream that cannot be decompressed to its end (truncated, "
       "corrupt) gives the error record \"damaged compressed data\".",
+      "A zip or a tar archive (plain or compressed with one of the four), "
+      "recognised by its first bytes, is read as a directory: each regular member "
+      "is a text whose path is ARCHIVE/MEMBER, in the archive's order. Hidden "
+      "members, -g/--glob (which sees the member's path below the walked "
+      "directory, or below the archive when it is named) and --max-depth apply "
+      "as in a walk, a binary member is skipped, and a member that is a link, a "
+      "device or a FIFO is skipped (--verbose says so). A member that cannot be "
+      "decompressed gives the error record \"damaged archive member\", an "
+      "archive whose headers cannot be read from some point on gives "
+      "\"damaged archive\" under its own path, and the other members are still "
+      "read. A zip named *.zip is read member by member in parallel; any other "
+      "archive by one worker, in one pass. --no-archives reads archives as plain "
+      "files. attribute, cluster, report and words --favorites do not read "
+      "archives.",
       NULL } },
     { "OUTPUT", {
       "JSON Lines (the default) gives one flat object per file, \"path\" first. "
@@ -448,7 +462,8 @@ static const struct man_section man_sections[] = {
       "\"No such file or directory\", \"Is a directory\", \"Permission denied\"), "
       "\"not a regular file\" for a device or a FIFO (which is not opened), "
       "\"binary file\" for a NUL byte in the first 8 KiB (of a file named on the "
-      "command line or in a list), \"damaged compressed data\", or \"file changed "
+      "command line or in a list), \"damaged compressed data\", \"damaged "
+      "archive\", \"damaged archive member\", or \"file changed "
       "while reading\" when its size changed while it was read (see FILES THAT "
       "CANNOT BE READ).",
       "Strings are escaped as their format requires. In JSON a byte of a file "
