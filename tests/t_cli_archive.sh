@@ -74,10 +74,16 @@ done
 # see MEMBER, as they see the path below c/ for the folder.
 for rules in "-g !drafts/**" "--hidden" "-g *.txt -g !notes/**" "--max-depth 1" \
              "--hidden -g !.cache/"; do
-    run stats -q -j 1 $rules c; want=$(prefixed c.zip <<<"$OUT")
-    run stats -q -j 2 $rules c.zip
-    check_eq "stats $rules: c.zip as the folder c" "$want" "$OUT"
+    run stats -q -j 1 $rules c; want=$OUT
+    for a in c.zip c.tar.gz; do
+        run stats -q -j 2 $rules $a
+        check_eq "stats $rules: $a as the folder c" "$(prefixed $a <<<"$want")" "$OUT"
+    done
 done
+run count -t A -f csv -q -j 1 c; want=$OUT
+run count -t A -f csv -q -j 2 c.tar.gz
+check_eq "CSV: c.tar.gz as the folder c" "$(prefixed c.tar.gz <<<"$want" | sed 's|^c/|c.tar.gz/|')" "$OUT"
+
 # Found in a walk: the globs see the archive's path below the walked folder.
 mkdir -p w/in x/in
 cp c.zip w/in/c.zip
