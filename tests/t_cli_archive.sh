@@ -179,11 +179,16 @@ export UBSAN_OPTIONS="$UBSAN_OPTIONS:symbolize=0"
 export LSAN_OPTIONS="suppressions=$TESTS_DIR/mpi/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 export TSAN_OPTIONS="${TSAN_OPTIONS}:suppressions=$TESTS_DIR/mpi/tsan.supp:symbolize=0"
 MPIRUN=(timeout -k 5 300 mpirun --allow-run-as-root --oversubscribe)
+run stats -q -j 1 c; folder=$OUT
 for how in "-j 1" "--isolate -j 2"; do
     run stats -q -j 1 c.zip bad.zip c.tar.gz cut.tar.gz odd.tar c/sub/deep.txt; want=$OUT
     "${MPIRUN[@]}" -n 3 "$PARDO" stats -q $how c.zip bad.zip c.tar.gz cut.tar.gz odd.tar \
         c/sub/deep.txt > mpi.out 2> mpi.err
     check_eq "mpirun -n 3 pardo stats $how: the records of a plain run" "$want" "$(cat mpi.out)"
+    for a in c.zip c.tar.gz; do
+        check_eq "mpirun -n 3 pardo stats $how: $a gives the folder's records" \
+            "$(prefixed $a <<<"$folder")" "$(grep "^{\"path\":\"$a/" mpi.out)"
+    done
 done
 run words -q --corpus-only -j 1 c
 "${MPIRUN[@]}" -n 3 "$PARDO" words -q --corpus-only -j 1 c.tar.gz > mpi.out 2> mpi.err
