@@ -6,7 +6,7 @@ times and reports the median wall time of each: the two cores are shared,
 and the same run can take twice as long a minute later, so only ratios of
 runs made side by side mean much.
 
-    bench.py BUILD_DIR [SECTION...]     sections: lib count small stats lexdiv isolate mpi rss stylo report
+    bench.py BUILD_DIR [SECTION...]     sections: lib count small archive stats lexdiv isolate mpi rss stylo report
 """
 import glob
 import os
@@ -193,6 +193,45 @@ def section_small(pardo):
         pool = med["seed Python, multiprocessing.Pool(2)"]
         print(f"  -j 2 vs -j 1: {j1 / j2:.2f}x (goal >= 1.3, never < 1)")
         print(f"  -j 2 vs Python Pool(2): {pool / j2:.1f}x faster (goal >= 3)")
+
+
+def section_archive(pardo):
+    """The corpus as one .tar.gz and as one .zip, made here, against the
+    extracted folder."""
+    import tempfile
+    import zipfile
+    fs = files()
+    with tempfile.TemporaryDirectory(prefix="pardo-archive.") as tmp:
+        tgz = os.path.join(tmp, "corpus.tar.gz")
+        zp = os.path.join(tmp, "corpus.zip")
+        subprocess.run(["tar", "-czf", tgz, "-C", SHARED + "/corpus", "gutenberg"], check=True)
+        with zipfile.ZipFile(zp, "w", zipfile.ZIP_DEFLATED) as z:
+            for f in fs:
+                z.write(f, os.path.join("gutenberg", os.path.basename(f)))
+        out = os.path.join(tmp, "x")
+        folder = os.path.join(tmp, "folder")
+        subprocess.run(["tar", "-xzf", tgz, "-C", tmp], check=True)
+        os.rename(os.path.join(tmp, "gutenberg"), folder)
+        cmds = [
+            ("pardo stats corpus.tar.gz", [pardo, "stats", "-q", tgz]),
+            ("tar xzf corpus.tar.gz && pardo stats DIR",
+             f"rm -rf '{out}' && mkdir '{out}' && tar -xzf '{tgz}' -C '{out}' && "
+             f"'{pardo}' stats -q '{out}'"),
+            ("pardo stats corpus.zip", [pardo, "stats", "-q", zp]),
+            ("pardo stats DIR (extracted)", [pardo, "stats", "-q", folder]),
+        ]
+        med = compare(cmds)
+        mb = corpus_mb()
+        show(f"== archives: the corpus ({len(fs)} books, {mb:.0f} MB) as one .tar.gz "
+             f"({os.path.getsize(tgz) / 1e6:.0f} MB) and one .zip ({os.path.getsize(zp) / 1e6:.0f} MB) ==",
+             med, mb)
+        t, x = med[cmds[0][0]], med[cmds[1][0]]
+        z, d = med[cmds[2][0]], med[cmds[3][0]]
+        print(f"  .tar.gz / (tar xzf + stats DIR): {t / x:.2f} (goal <= 1)")
+        print(f"  .zip / stats DIR: {z / d:.2f} (goal <= 1.3)")
+        largest = max(os.path.getsize(f) for f in fs) / 1e6
+        print(f"  peak RSS, pardo stats corpus.tar.gz: {peak_rss_mb([pardo, 'stats', '-q', tgz]):.0f} MB "
+              f"(goal < 64 MB + the largest member, {largest:.1f} MB)")
 
 
 def section_stats(pardo):
@@ -387,7 +426,7 @@ def section_stylo(pardo):
 
 def main():
     build = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "build")
-    wanted = sys.argv[2:] or ["lib", "count", "small", "stats", "lexdiv", "isolate", "mpi", "rss", "stylo", "report"]
+    wanted = sys.argv[2:] or ["lib", "count", "small", "archive", "stats", "lexdiv", "isolate", "mpi", "rss", "stylo", "report"]
     pardo = os.path.join(build, "pardo")
     print(f"machine: {os.cpu_count()} CPUs; {subprocess.run(['uname', '-srm'], capture_output=True, text=True).stdout.strip()}")
     for name in wanted:

@@ -48,7 +48,10 @@ enum {
     FILE_ECHANGED = -203,   /* "file changed while reading" */
     FILE_ENOMEM = -204,     /* "out of memory": this file alone */
     FILE_ESELF = -205,      /* the output itself: skipped, no record */
-    FILE_EDAMAGED = -206    /* "damaged compressed data" (compressed.c) */
+    FILE_EDAMAGED = -206,   /* "damaged compressed data" (compressed.c) */
+    FILE_EARCHIVE = -207,   /* "damaged archive" (the archive itself) */
+    FILE_EMEMBER = -208,    /* "damaged archive member" */
+    FILE_EMETHOD = -209     /* "archive not read by this command" */
 };
 
 /* The words for a per-file failure: an errno value (> 0) or FILE_E*.
@@ -141,6 +144,7 @@ struct opts {
     int    follow;              /* -L */
     int    hidden;              /* --hidden: walk entries whose name starts with '.' */
     int    max_depth;           /* --max-depth N; -1 = no limit */
+    int    no_archives;         /* --no-archives: a zip or tar is a plain file */
     int    verbose;             /* --verbose: name the files a walk skips */
     int    halt;                /* --halt: HALT_NEVER, HALT_SOON or HALT_NOW */
     long   halt_fail;           /* --halt WHEN,fail=N: N; 0 with a percentage */
@@ -191,6 +195,24 @@ const char *compressed_kind(const unsigned char *p, size_t n);
  * size), *len bytes.  0, ENOMEM, or FILE_EDAMAGED (truncated, corrupt). */
 int decompress(const unsigned char *p, size_t n, unsigned char **out, size_t *len,
                size_t *cap);
+/* 1 when p[0..n), the first bytes of the file at path, start a zip or a
+ * tar archive (a tar possibly compressed by one of the four: then the
+ * file's first block is decompressed to see), else 0. */
+int archive_probe(const unsigned char *p, size_t n, const char *path);
+
+/* ---- archives, member by member (archive.c) -------------------------------- */
+
+struct arc;
+enum { ARC_REG = 1, ARC_DIR, ARC_LINK, ARC_OTHER };   /* ARC_LINK: symbolic or hard */
+/* Opens the archive at path (*c to arc_close() whatever the result).  0,
+ * an errno value, or FILE_EARCHIVE. */
+int  arc_open(struct arc **c, const char *path);
+/* The next member: its name, type (ARC_*) and size (0 when unknown).  1,
+ * 0 at the end, or FILE_EARCHIVE when the archive is damaged there. */
+int  arc_next(struct arc *c, const char **name, int *type, uint64_t *size);
+/* The current member's next bytes: how many, 0 at its end, -1 when damaged. */
+long arc_read(struct arc *c, void *buf, size_t n);
+void arc_close(struct arc *c);
 
 /* ---- -g/--glob rules (glob.c) ---------------------------------------------- */
 
@@ -232,6 +254,15 @@ int  walk_walked(const struct walk *w);
  * its directory would meet) when met inside a directory.  path must
  * outlive the walk; NULL or a missing file is a no-op. */
 void walk_skip(struct walk *w, const char *path);
+/* Where the last file came from: its depth below the walked operand (0
+ * for one named) and the offset in its path of the part that the globs
+ * see (its length + 1 for one named). */
+void walk_where(const struct walk *w, size_t path_len, int *depth, size_t *rel_off);
+/* The walk's rules for an entry: hidden names (unless --hidden) and the
+ * globs g (its path rel relative to the walk, its name, is_dir).  1 when
+ * it is taken (a directory: entered). */
+int  walk_rules_take(const struct opts *o, const struct globs *g, const char *rel,
+                     const char *name, int is_dir);
 /* Files produced so far; 1 once the walk is at its end. */
 size_t walk_count(const struct walk *w);
 int  walk_done(const struct walk *w);

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -36,6 +37,12 @@ int main(int argc, char **argv)
 {
     guard_stdio();
     ranks_exec(argv);           /* under mpirun: pardo-mpi, which links MPI */
+    /* libarchive turns a zip member's DOS time into a time_t with mktime,
+     * in the walk and in every worker at once.  With TZ unset, glibc reads
+     * /etc/localtime again at each call and frees the zone it had, which
+     * races with another thread's call; with TZ set (to what an unset TZ
+     * means) the zone is read once. */
+    setenv("TZ", ":/etc/localtime", 0);
     struct opts o;
     /* Under mpirun every rank parses the same command line; only rank 0
      * says what is wrong with it, and every rank exits 2. */

@@ -203,6 +203,7 @@ struct wire {
     uint64_t bytes;
     uint64_t rec_len;
     uint64_t words_len;         /* 0: no table */
+    uint64_t arc_len;           /* 0: not an archive */
 };
 
 /* The size of a packed table's block (see words_pack): the entries, then
@@ -221,8 +222,9 @@ static int out_encode(void *arg, const void *out_, void *buf, size_t cap, size_t
     (void)arg;
     const struct item_out *out = out_;
     struct wire w = { out->err, 0, out->bytes, out->rec ? out->rec_len : 0,
-                      out->words ? packed_size(out->words) : 0 };
-    *len = sizeof w + w.rec_len + w.words_len;
+                      out->words ? packed_size(out->words) : 0,
+                      out->arc ? sizeof *out->arc + out->arc->notes_len : 0 };
+    *len = sizeof w + w.rec_len + w.words_len + w.arc_len;
     if (*len > cap)
         return 0;                       /* asked again with room */
     char *p = buf;
@@ -231,6 +233,8 @@ static int out_encode(void *arg, const void *out_, void *buf, size_t cap, size_t
         memcpy(p + sizeof w, out->rec, w.rec_len);
     if (w.words_len)
         memcpy(p + sizeof w + w.rec_len, out->words, w.words_len);
+    if (w.arc_len)
+        memcpy(p + sizeof w + w.rec_len + w.words_len, out->arc, w.arc_len);
     return 0;
 }
 
@@ -255,7 +259,8 @@ static int out_decode(void *arg, const void *buf, size_t len, void *out_)
     if (len < sizeof w)
         return PARDO_ESYS;
     memcpy(&w, buf, sizeof w);
-    if (w.rec_len > len - sizeof w || w.words_len != len - sizeof w - w.rec_len)
+    if (w.rec_len > len - sizeof w || w.words_len > len - sizeof w - w.rec_len ||
+        w.arc_len != len - sizeof w - w.rec_len - w.words_len)
         return PARDO_ESYS;
     const char *p = (const char *)buf + sizeof w;
     out->err = w.err;
@@ -280,7 +285,21 @@ static int out_decode(void *arg, const void *buf, size_t len, void *out_)
             return PARDO_ESYS;
         }
     }
+    if (w.arc_len) {
+        struct arc_out a;
+        if (w.arc_len < sizeof a)
+            goto bad;
+        memcpy(&a, p + w.rec_len + w.words_len, sizeof a);
+        if (a.notes_len != w.arc_len - sizeof a || !(out->arc = malloc(w.arc_len)))
+            goto bad;
+        memcpy(out->arc, p + w.rec_len + w.words_len, w.arc_len);
+    }
     return 0;
+bad:
+    free(out->rec);
+    free(out->words);
+    memset(out, 0, sizeof *out);
+    return PARDO_ESYS;
 }
 
 /* After encoding, on the rank that ran the item: its blocks (malloc'd, or
@@ -292,6 +311,7 @@ static void out_release(void *arg, void *out_)
     struct item_out *out = out_;
     free(out->rec);
     free(out->words);
+    free(out->arc);
 }
 
 static const pardo_mpi_codec out_codec = { out_encode, out_decode, out_release, NULL };

@@ -252,8 +252,14 @@ static const struct opt_def options[] = {
       "Directories are walked relative to their parent (openat), so the depth "
       "is not limited by the length of a path; a file whose path is longer than "
       "the system allows (PATH_MAX) gets the error record \"File name too long\"." },
+    { 0, "no-archives", NULL, ALL_CMDS, set_flag, F(no_archives), 0, 0,
+      "Read zip and tar archives as plain files, not as directories",
+      "By default a zip or a tar (plain, or compressed with gzip, bzip2, xz or "
+      "zstd), recognised by its first bytes, is read as a directory: each "
+      "regular member is a text with the path ARCHIVE/MEMBER. With --no-archives "
+      "it is one file (a zip or a tar is then a binary file)." },
     { 0, "verbose", NULL, ALL_CMDS, set_flag, F(verbose), 0, 0,
-      "Name each binary file the walk skipped on stderr", NULL },
+      "Name each binary file (and archive member) the walk skipped on stderr", NULL },
     { 0, "halt", "WHEN,fail=N|P%", ALL_CMDS, set_halt, 0, 0, 0,
       "Stop after N failed files (or P% of all): WHEN is soon or now (default never)",
       "GNU parallel's --halt, with files for jobs and an error record for a failed "
@@ -428,6 +434,20 @@ static const struct man_section man_sections[] = {
       "decompressed text's, under the file's own path, with bytes the size on "
       "disk. A stream that cannot be decompressed to its end (truncated, "
       "corrupt) gives the error record \"damaged compressed data\".",
+      "A zip or a tar archive (plain or compressed with one of the four), "
+      "recognised by its first bytes, is read as a directory: each regular member "
+      "is a text whose path is ARCHIVE/MEMBER, in the archive's order. Hidden "
+      "members, -g/--glob (which sees the member's path below the walked "
+      "directory, or below the archive when it is named) and --max-depth apply "
+      "as in a walk, a binary member is skipped, and a member that is a link, a "
+      "device or a FIFO is skipped (--verbose says so). A member that cannot be "
+      "decompressed gives the error record \"damaged archive member\", an "
+      "archive whose headers cannot be read from some point on gives "
+      "\"damaged archive\" under its own path, and the other members are still "
+      "read. A zip named *.zip is read member by member in parallel; any other "
+      "archive by one worker, in one pass. --no-archives reads archives as plain "
+      "files. attribute, cluster, report and words --favorites do not read "
+      "archives.",
       NULL } },
     { "OUTPUT", {
       "JSON Lines (the default) gives one flat object per file, \"path\" first. "
@@ -442,7 +462,8 @@ static const struct man_section man_sections[] = {
       "\"No such file or directory\", \"Is a directory\", \"Permission denied\"), "
       "\"not a regular file\" for a device or a FIFO (which is not opened), "
       "\"binary file\" for a NUL byte in the first 8 KiB (of a file named on the "
-      "command line or in a list), \"damaged compressed data\", or \"file changed "
+      "command line or in a list), \"damaged compressed data\", \"damaged "
+      "archive\", \"damaged archive member\", or \"file changed "
       "while reading\" when its size changed while it was read (see FILES THAT "
       "CANNOT BE READ).",
       "Strings are escaped as their format requires. In JSON a byte of a file "

@@ -38,6 +38,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -47,6 +48,7 @@
 
 #define BINARY_PROBE 8192
 #define FILE_WINDOW 64          /* files in flight per worker thread */
+#define IS_ARCHIVE (-300)       /* read_file: a zip or a tar, not read */
 
 const char *cli_file_reason(int err, char *buf, size_t size)
 {
@@ -57,6 +59,9 @@ const char *cli_file_reason(int err, char *buf, size_t size)
     case FILE_ENOMEM:   return "out of memory";
     case FILE_ESELF:    return "input file is also the output, skipped";
     case FILE_EDAMAGED: return "damaged compressed data";
+    case FILE_EARCHIVE: return "damaged archive";
+    case FILE_EMEMBER:  return "damaged archive member";
+    case FILE_EMETHOD:  return "archive not read by this command (extract it, or --no-archives)";
     default:            return strerror_r(err, buf, size);
     }
 }
@@ -105,6 +110,14 @@ static void worker_free(struct worker *w)
 {
     raw_free(w);
     free(w->unz);
+    globs_free(w->globs);
+    free(w->member);
+    ebuf_free(&w->arc_recs);
+    ebuf_free(&w->arc_notes);
+    ebuf_free(&w->arc_path);
+    wordtab_free(w->arc_words);
+    arc_close(w->zip);
+    ebuf_free(&w->zip_name);
     text_buf_free(&w->scratch);
     wordtab_free(w->words);
     wordtab_free(w->corpus);
@@ -237,6 +250,10 @@ static int read_file(struct worker *w, const char *path, int known_reg, uint64_t
         goto out;
     }
     err = read_upto(w, fd, probe, size, &eof);
+    if (err == 0 && !w->run->o->no_archives && archive_probe(w->raw, w->raw_len, path)) {
+        err = IS_ARCHIVE;               /* read member by member: read_archive */
+        goto out;
+    }
     if (err == 0 && !compressed_kind(w->raw, w->raw_len) && text_is_binary(w->raw, w->raw_len))
         err = FILE_EBINARY;
     if (err || eof)
@@ -263,6 +280,312 @@ out:
     return err;
 }
 
+static void error_record(const struct run *r, struct ebuf *b, const char *path, size_t len,
+                         const char *why);
+
+/* ---- archives: every member in one worker ------------------------------------ */
+
+/* A line for stderr, said by the main thread: "pardo: PATH: MSG". */
+static void arc_note(struct worker *w, struct arc_out *t, const char *path, const char *msg)
+{
+    ebuf_put(&w->arc_notes, path, strlen(path) + 1);
+    ebuf_put(&w->arc_notes, msg, strlen(msg) + 1);
+    t->n_notes++;
+}
+
+/* Whether the walk's rules take the member at w->arc_path (its part from
+ * rel_off on is the path the globs see; the member's own components start
+ * at first): each directory on the way and the file itself, as a walk
+ * meets them, and --max-depth from the archive's own depth. */
+static int member_taken(const struct opts *o, const struct globs *g, struct ebuf *path,
+                        size_t rel_off, size_t first, int depth)
+{
+    char *p = path->data;
+    size_t len = path->len;
+    for (size_t i = first; i < len; i++)
+        if (p[i] == '/')
+            depth++;
+    if (o->max_depth >= 0 && depth + 1 > o->max_depth)
+        return 0;
+    const char *rel = rel_off <= len ? p + rel_off : p + first;
+    for (size_t i = first; i <= len; i++) {
+        if (i < len && p[i] != '/')
+            continue;
+        char c = p[i];
+        p[i] = '\0';
+        const char *name = strrchr(p + first - 1, '/') + 1;
+        int take = walk_rules_take(o, g, rel, name, i < len);
+        p[i] = c;
+        if (!take)
+            return 0;
+    }
+    return 1;
+}
+
+/* The path ARCHIVE/MEMBER of member name (of type, ARC_*) into b: 1, or
+ * 0 for an entry that is no file (a directory, an empty name) or out of
+ * memory (b->oom).  A leading "./" or "/" of the name is dropped. */
+static int member_path(struct ebuf *b, const char *archive, size_t alen, const char *name,
+                       int type)
+{
+    while (name[0] == '.' && name[1] == '/')
+        name += 2;
+    while (*name == '/')
+        name++;
+    size_t nl = strlen(name);
+    while (nl > 0 && name[nl - 1] == '/')
+        nl--;
+    if (type == ARC_DIR || nl == 0)
+        return 0;
+    b->len = 0;
+    ebuf_put(b, archive, alen);
+    ebuf_putc(b, '/');
+    ebuf_put(b, name, nl);
+    ebuf_putc(b, '\0');
+    if (b->oom)
+        return 0;
+    b->len--;
+    return 1;
+}
+
+/* What a member that is no regular file says with --verbose. */
+static const char *member_skipped(int type)
+{
+    return type == ARC_LINK ? "link in archive, skipped" : "not a regular file, skipped";
+}
+
+/* Reads the current member into w->raw.  0, FILE_EMEMBER or FILE_ENOMEM. */
+static int read_member(struct worker *w, struct arc *c, uint64_t size)
+{
+    w->raw_len = 0;
+    if (size < SIZE_MAX - RAW_STEP && raw_reserve(w, (size_t)size + 1) != 0)
+        return FILE_ENOMEM;
+    for (;;) {
+        if (w->raw_len == w->raw_cap && raw_reserve(w, w->raw_cap + RAW_STEP) != 0)
+            return FILE_ENOMEM;
+        long n = arc_read(c, w->raw + w->raw_len, w->raw_cap - w->raw_len);
+        if (n < 0)
+            return FILE_EMEMBER;
+        if (n == 0)
+            return 0;
+        w->raw_len += (size_t)n;
+    }
+}
+
+/* Measures the member in w->raw (path w->arc_path) into w->arc_recs: its
+ * record, its error record, or nothing (binary: skipped).  0, or
+ * PARDO_ENOMEM for what ends the run. */
+static int measure_member(struct run *r, struct worker *w, struct arc_out *t, int err,
+                          uint64_t *bytes)
+{
+    struct item_out mo = { 0 };
+    mo.bytes = w->raw_len;
+    w->body = w->raw;
+    w->body_len = w->raw_len;
+    if (err == 0 && compressed_kind(w->raw, w->raw_len)) {
+        err = decompress(w->raw, w->raw_len, &w->unz, &w->unz_len, &w->unz_cap);
+        if (err == ENOMEM)
+            err = FILE_ENOMEM;
+        w->body = w->unz;
+        w->body_len = w->unz_len;
+    }
+    if (err == 0 && text_is_binary(w->body, w->body_len < BINARY_PROBE ? w->body_len
+                                                                       : BINARY_PROBE)) {
+        t->skipped++;
+        if (r->o->verbose)
+            arc_note(w, t, w->arc_path.data, "binary file, skipped");
+        return 0;
+    }
+    if (err == 0 && w->arc_path.len >= sizeof w->member->path)
+        err = ENAMETOOLONG;
+    if (err == 0) {
+        memcpy(w->member->path, w->arc_path.data, w->arc_path.len + 1);
+        int rc = text_clean(&w->scratch, w->body, w->body_len, r->o->encoding,
+                            r->o->keep_boilerplate, &w->clean);
+        if (rc == 0)
+            rc = r->cmd->process(r, w);
+        if (rc == 0 && r->pack_words)
+            rc = wordtab_merge(w->arc_words, w->words);
+        if (rc == 0 && r->cmd->format) {
+            w->rec.len = 0;
+            r->cmd->format(r, w, w->member, &mo);
+            rc = w->rec.oom ? PARDO_ENOMEM : 0;
+            w->rec.oom = 0;
+        }
+        if (rc == PARDO_ENOMEM)
+            err = FILE_ENOMEM;
+        else if (rc)
+            return rc;
+        else {
+            ebuf_put(&w->arc_recs, w->rec.data, w->rec.len);
+            t->files++;
+            *bytes += mo.bytes;
+            return 0;
+        }
+    }
+    char buf[256];
+    const char *why = cli_file_reason(err, buf, sizeof buf);
+    error_record(r, &w->arc_recs, w->arc_path.data, w->arc_path.len, why);
+    arc_note(w, t, w->arc_path.data, why);
+    t->failed++;
+    return 0;
+}
+
+/* The archive at in->path, member by member (see archive.c): out->rec
+ * gets every member's record, out->arc the tally.  0, a reason for the
+ * archive's own error record, or PARDO_ENOMEM. */
+static int read_archive(struct run *r, struct worker *w, const struct item_in *in,
+                        struct item_out *out)
+{
+    const struct opts *o = r->o;
+    if (r->cmd->take)
+        return FILE_EMETHOD;    /* each member's words would be needed apart */
+    if (!w->globs_made) {
+        if (globs_new(&w->globs, o->globs, o->n_globs) != 0)
+            return FILE_ENOMEM;
+        w->globs_made = 1;
+    }
+    if (!w->member && !(w->member = calloc(1, sizeof *w->member)))
+        return FILE_ENOMEM;
+    if (r->pack_words) {
+        if (!w->arc_words && !(w->arc_words = wordtab_new()))
+            return FILE_ENOMEM;
+        wordtab_clear(w->arc_words);
+    }
+    struct arc_out t = { 0 };
+    struct arc *c;
+    int err = arc_open(&c, in->path);
+    if (err) {
+        arc_close(c);
+        return err == ENOMEM ? FILE_ENOMEM : err;
+    }
+    w->arc_recs.len = w->arc_notes.len = 0;
+    size_t alen = strlen(in->path);
+    uint64_t bytes = 0, words = 0;
+    const char *name;
+    int type, rc, last_failed = 0;
+    uint64_t size;
+    size_t index = 0, resumed_at = SIZE_MAX;
+    for (;;) {
+        rc = arc_next(c, &name, &type, &size);
+        if (rc == FILE_EARCHIVE && last_failed && resumed_at != index) {
+            /* A damaged member leaves libarchive unable to go on (a zip's
+             * deflate stream): open the archive again and skip to the
+             * member after it.  Where that fails too (a truncated stream),
+             * the archive ends there. */
+            arc_close(c);
+            resumed_at = index;
+            if (arc_open(&c, in->path) != 0)
+                break;
+            size_t k = 0;
+            while (k < index && (rc = arc_next(c, &name, &type, &size)) == 1)
+                k++;
+            if (k < index)
+                break;
+            continue;
+        }
+        if (rc != 1)
+            break;
+        index++;
+        if (!member_path(&w->arc_path, in->path, alen, name, type)) {
+            if (w->arc_path.oom)
+                break;
+            continue;
+        }
+        if (!member_taken(o, w->globs, &w->arc_path, in->rel_off, alen + 1, in->depth))
+            continue;
+        if (type != ARC_REG) {
+            if (o->verbose)
+                arc_note(w, &t, w->arc_path.data, member_skipped(type));
+            continue;
+        }
+        uint64_t failed = t.failed;
+        err = read_member(w, c, size);
+        rc = measure_member(r, w, &t, err, &bytes);
+        if (rc)
+            break;
+        words += w->st.words;
+        last_failed = t.failed > failed;
+    }
+    arc_close(c);
+    if (rc == FILE_EARCHIVE && !last_failed) {
+        /* The archive itself: after its last good member, or before any. */
+        char buf[64];
+        const char *why = cli_file_reason(FILE_EARCHIVE, buf, sizeof buf);
+        error_record(r, &w->arc_recs, in->path, alen, why);
+        arc_note(w, &t, in->path, why);
+        t.failed++;
+    }
+    if (rc < 0 && rc != FILE_EARCHIVE)
+        return rc == PARDO_ENOMEM ? FILE_ENOMEM : rc;
+    if (w->arc_path.oom || w->arc_recs.oom || w->arc_notes.oom) {
+        w->arc_path.oom = w->arc_recs.oom = w->arc_notes.oom = 0;
+        return FILE_ENOMEM;
+    }
+    out->bytes = bytes;
+    t.notes_len = w->arc_notes.len;
+    struct arc_out *a = pardo_result_alloc((void **)&out->arc, sizeof t + t.notes_len);
+    if (!a)
+        return FILE_ENOMEM;
+    *a = t;
+    if (t.notes_len)
+        memcpy(a->notes, w->arc_notes.data, t.notes_len);
+    if (w->arc_recs.len) {
+        if (!pardo_result_alloc((void **)&out->rec, w->arc_recs.len))
+            return FILE_ENOMEM;
+        memcpy(out->rec, w->arc_recs.data, w->arc_recs.len);
+        out->rec_len = w->arc_recs.len;
+    }
+    if (r->pack_words && words_pack(w->arc_words, words, &out->words) != 0)
+        return FILE_ENOMEM;
+    return 0;
+}
+
+/* One member of a zip that the walk listed (in->member: its place in the
+ * archive, from 1; the archive is in->path up to in->arc_len): read into
+ * w->raw by going to it in the archive (a zip's members are independent:
+ * no other is decompressed).  The worker keeps the archive open, since
+ * its members come in order: each worker reads the central directory
+ * once, not once per member.  0, or a reason. */
+static int read_zip_member(struct worker *w, const struct item_in *in, uint64_t *bytes)
+{
+    w->raw_len = 0;
+    *bytes = 0;
+    if (w->zip && (w->zip_at >= in->member || w->zip_name.len != in->arc_len ||
+                   memcmp(w->zip_name.data, in->path, in->arc_len) != 0)) {
+        arc_close(w->zip);
+        w->zip = NULL;
+    }
+    int err = 0;
+    if (!w->zip) {
+        ebuf_set(&w->zip_name, in->path, in->arc_len);
+        if (w->zip_name.oom) {
+            w->zip_name.oom = 0;
+            return FILE_ENOMEM;
+        }
+        w->zip_at = 0;
+        err = arc_open(&w->zip, w->zip_name.data);
+    }
+    const char *name;
+    int type = ARC_REG;
+    uint64_t size = 0;
+    while (err == 0 && w->zip_at < in->member) {
+        if (arc_next(w->zip, &name, &type, &size) != 1)
+            err = FILE_EARCHIVE;
+        w->zip_at++;
+    }
+    if (err == 0 && type != ARC_REG)
+        err = FILE_ECHANGED;            /* not the member listed */
+    if (err == 0)
+        err = read_member(w, w->zip, size);
+    if (err) {                          /* libarchive may not go on from there */
+        arc_close(w->zip);
+        w->zip = NULL;
+    }
+    *bytes = w->raw_len;
+    return err == ENOMEM ? FILE_ENOMEM : err;
+}
+
 static int stage_read(void *arg, const void *in_, void *out_)
 {
     struct run *r = arg;
@@ -278,7 +601,12 @@ static int stage_read(void *arg, const void *in_, void *out_)
         out->err = FILE_ENOMEM;
         return 0;
     }
-    int err = read_file(w, in->path, in->known_reg, &out->bytes);
+    int err = in->member ? read_zip_member(w, in, &out->bytes)
+                         : read_file(w, in->path, in->known_reg, &out->bytes);
+    if (err == IS_ARCHIVE) {
+        out->err = read_archive(r, w, in, out);
+        return 0;
+    }
     w->body = w->raw;
     w->body_len = w->raw_len;
     if (err == 0 && compressed_kind(w->raw, w->raw_len)) {
@@ -289,6 +617,9 @@ static int stage_read(void *arg, const void *in_, void *out_)
         w->body_len = w->unz_len;
         if (err == 0 && text_is_binary(w->body, w->body_len))
             err = FILE_EBINARY;
+    } else if (err == 0 && in->member &&
+               text_is_binary(w->body, w->body_len < BINARY_PROBE ? w->body_len : BINARY_PROBE)) {
+        err = FILE_EBINARY;
     }
     out->err = err;
     return 0;
@@ -310,7 +641,7 @@ static int stage_clean(void *arg, const void *in, void *out_)
     (void)in;
     struct run *r = arg;
     struct item_out *out = out_;
-    if (out->err)
+    if (out->err || out->arc)
         return 0;
     struct worker *w = this_worker;
     return file_oom(out, text_clean(&w->scratch, w->body, w->body_len, r->o->encoding,
@@ -322,7 +653,7 @@ static int stage_process(void *arg, const void *in, void *out_)
     (void)in;
     struct run *r = arg;
     struct item_out *out = out_;
-    if (out->err)
+    if (out->err || out->arc)
         return 0;
     int rc = r->cmd->process(r, this_worker);
     if (rc == 0 && r->pack_words)
@@ -338,7 +669,7 @@ static int stage_output(void *arg, const void *in_, void *out_)
     const struct item_in *in = in_;
     struct item_out *out = out_;
     struct worker *w = this_worker;
-    if (out->err)
+    if (out->err || out->arc)
         return 0;
     w->rec.len = 0;
     if (r->cmd->format)
@@ -420,14 +751,14 @@ int run_fail(struct run *r, const char *fmt, ...)
 
 /* The error record of a file, formatted by the main thread (a worker that
  * crashed cannot). */
-static void error_record(const struct run *r, struct ebuf *b, const struct job *j,
+static void error_record(const struct run *r, struct ebuf *b, const char *path, size_t len,
                          const char *why)
 {
     struct rec rec;
     if (r->o->corpus_only)
         return;
     rec_begin(&rec, b, r->o->format);
-    rec_str(&rec, "path", j->path.data, j->path.len);
+    rec_str(&rec, "path", path, len);
     if (r->o->format != FMT_JSONL) {                /* empty columns */
         size_t n = r->o->cmd == CMD_WORDS ? 3 : r->ncols - 2;
         for (size_t i = 0; i < n; i++)
@@ -497,6 +828,14 @@ struct engine {
     size_t halt_total;          /* --halt fail=P%: the files of the run */
     int mpi_failed;             /* an MPI call failed: end with MPI_Abort */
     double stage_sums[2 * MAX_STAGES];  /* --profile over MPI: items, then seconds */
+    /* A zip being listed: its members are the next items. */
+    struct arc *zip;
+    struct ebuf zip_path;       /* the archive's path */
+    size_t zip_index;           /* members listed */
+    size_t zip_rel_off;
+    int zip_depth;
+    int zip_walked;
+    struct globs *globs;        /* the -g rules, for members */
 };
 
 /* The run stops taking files: a signal here, or another rank's. */
@@ -526,6 +865,90 @@ static void job_give(struct engine *e, struct job *j)
     e->free_jobs = j;
 }
 
+static void say(struct engine *e, const char *path, const char *msg);
+
+/* Whether path (a file of the walk, or named) is to be listed here as a
+ * zip: named *.zip and starting as one.  A zip by another name, and a tar,
+ * are read whole by one worker (read_archive): only a zip's members can be
+ * read apart, and the name saves every other file a look at its first
+ * bytes on this thread. */
+static int zip_named(const struct engine *e, const struct ebuf *path)
+{
+    const struct opts *o = e->run.o;
+    if (o->no_archives || e->run.cmd->take || path->len < 4 ||
+        strcasecmp(path->data + path->len - 4, ".zip") != 0)
+        return 0;
+    unsigned char head[4];
+    int fd = open(path->data, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return 0;
+    struct stat st;
+    ssize_t n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? read(fd, head, 4) : 0;
+    close(fd);
+    return n == 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
+}
+
+/* Starts listing the zip at j->path.  0 when it is open, else 1 (it is
+ * then a file of its own, which its worker reads whole). */
+static int zip_start(struct engine *e, const struct job *j, int walked)
+{
+    const struct opts *o = e->run.o;
+    if (!e->globs && o->n_globs && globs_new(&e->globs, o->globs, o->n_globs) != 0)
+        return 1;
+    struct arc *c;
+    if (arc_open(&c, j->path.data) != 0) {
+        arc_close(c);
+        return 1;
+    }
+    e->zip = c;
+    e->zip_index = 0;
+    ebuf_set(&e->zip_path, j->path.data, j->path.len);
+    walk_where(e->walk, j->path.len, &e->zip_depth, &e->zip_rel_off);
+    if (!walked) {
+        e->zip_depth = 0;
+        e->zip_rel_off = j->path.len + 1;
+    }
+    e->zip_walked = walked;
+    return e->zip_path.oom;
+}
+
+/* The next member of the zip being listed into j->path: 1 (*member its
+ * place, or 0 with *err for the archive's own error record), 0 at its end
+ * (the zip is closed), or PARDO_ENOMEM. */
+static int zip_next(struct engine *e, struct job *j, size_t *member, int *err)
+{
+    const struct opts *o = e->run.o;
+    const char *name;
+    int type, rc;
+    uint64_t size;
+    while ((rc = arc_next(e->zip, &name, &type, &size)) == 1) {
+        e->zip_index++;
+        if (!member_path(&j->path, e->zip_path.data, e->zip_path.len, name, type)) {
+            if (j->path.oom)
+                return PARDO_ENOMEM;
+            continue;
+        }
+        if (!member_taken(o, e->globs, &j->path, e->zip_rel_off, e->zip_path.len + 1,
+                          e->zip_depth))
+            continue;
+        if (type != ARC_REG) {
+            if (o->verbose)
+                say(e, j->path.data, member_skipped(type));
+            continue;
+        }
+        *member = e->zip_index;
+        return 1;
+    }
+    arc_close(e->zip);
+    e->zip = NULL;
+    if (rc == 0)
+        return 0;
+    ebuf_set(&j->path, e->zip_path.data, e->zip_path.len);     /* the archive's record */
+    *member = 0;
+    *err = FILE_EARCHIVE;
+    return j->path.oom ? PARDO_ENOMEM : 1;
+}
+
 /* The pardo_next_fn: the next path, as a job and an item_in. */
 static int next_file(void *gen, void *item)
 {
@@ -537,23 +960,44 @@ static int next_file(void *gen, void *item)
     if (!j)
         return PARDO_ENOMEM;
     int err = 0, rc = 1;
-    if (e->next_first < e->run.n_first) {
-        const char *p = e->run.first_paths[e->next_first++];
-        ebuf_set(&j->path, p, strlen(p));
-        if (j->path.oom)
-            rc = PARDO_ENOMEM;
-    } else {
-        rc = walk_next(e->walk, &j->path, &err);
+    size_t member = 0;
+    for (;;) {
+        if (e->zip) {
+            rc = zip_next(e, j, &member, &err);
+            if (rc == 0)
+                continue;
+            j->walked = e->zip_walked || member;    /* a binary member is skipped */
+            break;
+        }
+        if (e->next_first < e->run.n_first) {
+            const char *p = e->run.first_paths[e->next_first++];
+            ebuf_set(&j->path, p, strlen(p));
+            if (j->path.oom)
+                rc = PARDO_ENOMEM;
+        } else {
+            rc = walk_next(e->walk, &j->path, &err);
+        }
+        if (rc != 1)
+            break;
+        j->walked = e->next_first >= e->run.n_first && walk_walked(e->walk);
+        if (err || !zip_named(e, &j->path) || zip_start(e, j, j->walked) != 0)
+            break;
     }
     if (rc != 1) {
         job_give(e, j);
         return rc;
     }
     j->seq = e->seq++;
-    j->walked = e->next_first >= e->run.n_first && walk_walked(e->walk);
     in->job = j;
     in->err = err;
-    in->known_reg = j->walked && !err;
+    in->known_reg = j->walked && !err && !member;
+    in->member = member;
+    in->arc_len = member ? e->zip_path.len : 0;
+    walk_where(e->walk, j->path.len, &in->depth, &in->rel_off);
+    if (!j->walked || member) {
+        in->depth = 0;
+        in->rel_off = j->path.len + 1;
+    }
     if (j->path.len < sizeof in->path) {
         memcpy(in->path, j->path.data, j->path.len + 1);
     } else {
@@ -661,6 +1105,9 @@ static void teardown(struct engine *e)
     pardo_pool_free(e->pool);
     pardo_pipeline_free(e->pl);
     walk_free(e->walk);
+    arc_close(e->zip);
+    ebuf_free(&e->zip_path);
+    globs_free(e->globs);
     ebuf_free(&e->errbuf);
     for (struct job *j = e->all_jobs, *next; j; j = next) {
         next = j->next_all;
@@ -766,6 +1213,47 @@ static int halt_count(struct engine *e, const char *skip)
     return rc;
 }
 
+/* The total for the progress line: files found so far, or counted ahead. */
+static size_t progress_total(const struct engine *e)
+{
+    size_t total = walk_done(e->walk) ? walk_count(e->walk) : census_total(e->census);
+    if (total || walk_done(e->walk))
+        total += e->run.n_first;
+    return total;
+}
+
+/* An archive's result: its members' records (error records included), in
+ * its order, the lines they say on stderr, and each member counted as a
+ * file.  0 or an output error. */
+static int take_archive(struct engine *e, struct item_out *out)
+{
+    struct run *r = &e->run;
+    const struct arc_out *a = out->arc;
+    const char *p = a->notes, *end = a->notes + a->notes_len;
+    for (uint64_t i = 0; i < a->n_notes && p < end; i++) {
+        const char *msg = p + strlen(p) + 1;
+        say(e, p, msg);
+        p = msg + strlen(msg) + 1;
+    }
+    int rc = 0;
+    if (out->words) {
+        rc = words_unpack_into(r->corpus, out->words);
+        r->corpus_files += a->files;
+    }
+    if (rc == 0 && out->rec_len)
+        rc = output_write(e->out, out->rec, out->rec_len);
+    size_t total = progress_total(e);
+    for (uint64_t i = 0; i < a->files; i++)
+        progress_file(&e->prog, i == 0 ? out->bytes : 0, 0, total);
+    for (uint64_t i = 0; i < a->failed; i++)
+        progress_file(&e->prog, 0, 1, total);
+    for (uint64_t i = 0; i < a->skipped; i++)
+        progress_skip(&e->prog);
+    if (a->failed)
+        halt_check(e);
+    return rc;
+}
+
 /* One file's result: its record, or its error record and a line on
  * stderr.  0 or an output error. */
 static int take_one(struct engine *e, struct job *j, struct item_out *out, int status,
@@ -788,6 +1276,8 @@ static int take_one(struct engine *e, struct job *j, struct item_out *out, int s
         progress_skip(&e->prog);
         return 0;
     }
+    if (status == 0 && !out->err && out->arc)
+        return take_archive(e, out);
     if (status != 0)
         why = failure_reason(r, f, buf, sizeof buf);
     else if (out->err)
@@ -806,7 +1296,7 @@ static int take_one(struct engine *e, struct job *j, struct item_out *out, int s
     } else if (why) {
         say(e, j->path.data, why);
         e->errbuf.len = 0;
-        error_record(r, &e->errbuf, j, why);
+        error_record(r, &e->errbuf, j->path.data, j->path.len, why);
         if (e->errbuf.oom)
             return PARDO_ENOMEM;
         if (e->errbuf.len)
@@ -819,10 +1309,7 @@ static int take_one(struct engine *e, struct job *j, struct item_out *out, int s
         if (rc == 0 && out->rec_len)
             rc = output_write(e->out, out->rec, out->rec_len);
     }
-    size_t total = walk_done(e->walk) ? walk_count(e->walk) : census_total(e->census);
-    if (total || walk_done(e->walk))
-        total += r->n_first;
-    progress_file(&e->prog, why ? 0 : out->bytes, why != NULL, total);
+    progress_file(&e->prog, why ? 0 : out->bytes, why != NULL, progress_total(e));
     if (why)
         halt_check(e);
     return rc;
@@ -871,6 +1358,7 @@ static void result_free(const struct engine *e, struct item_out *out, int status
         return;
     free(out->rec);
     free(out->words);
+    free(out->arc);
 }
 
 /* One result.  0 or an error that ends the run. */

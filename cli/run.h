@@ -48,6 +48,10 @@ struct item_in {
     struct job *job;            /* the main thread's; not for workers */
     int  err;                   /* the walk's errno for this path, or 0 */
     int  known_reg;             /* the walk found a regular file there */
+    int  depth;                 /* below the walked operand (0: named) */
+    size_t rel_off;             /* of the part of path the globs see */
+    size_t member;              /* a zip's member: its place in it, from 1; or 0 */
+    size_t arc_len;             /* a member: the length of its archive's path */
     char path[ITEM_PATH_MAX];   /* NUL-terminated (ENAMETOOLONG when it is not) */
 };
 
@@ -81,6 +85,16 @@ struct item_out {
     char    *rec;               /* the formatted record(s); NULL on err */
     size_t   rec_len;
     struct packed_words *words; /* when run->pack_words */
+    struct arc_out *arc;        /* the file was an archive: its members' tally */
+};
+
+/* An archive's members, as one item: rec holds their records in the
+ * archive's order; this block (pardo_result_alloc) what the main thread
+ * counts and says.  notes: n_notes pairs "PATH\0MESSAGE\0" for stderr. */
+struct arc_out {
+    uint64_t files, failed, skipped;    /* members read, failed, binary */
+    uint64_t n_notes, notes_len;
+    char notes[];
 };
 
 struct worker {
@@ -104,6 +118,15 @@ struct worker {
     uint64_t *counts;           /* count: one per term */
     struct ebuf rec;            /* the record being formatted */
     struct feat_scratch *feat;  /* features.c's, made on first use */
+    /* Archives (read_archive), made on first use: */
+    struct globs *globs;        /* the -g rules */
+    int globs_made;
+    struct item_in *member;     /* the member being measured */
+    struct ebuf arc_recs, arc_notes, arc_path;
+    struct wordtab *arc_words;  /* with pack_words: the members' words */
+    struct arc *zip;            /* the zip whose members this worker reads, */
+    struct ebuf zip_name;       /* kept open: its path, */
+    size_t zip_at;              /* and the members gone past */
 };
 
 struct run;

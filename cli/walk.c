@@ -302,6 +302,22 @@ static int on_stack(const struct walk *w, const struct stat *st)
     return 0;
 }
 
+int walk_rules_take(const struct opts *o, const struct globs *g, const char *rel,
+                    const char *name, int is_dir)
+{
+    int hidden = name[0] == '.' && !o->hidden;
+    if (hidden && !g)
+        return 0;
+    int m = globs_match(g, rel, is_dir);
+    return !(m == GLOB_EXCLUDE || (hidden && m != GLOB_INCLUDE));
+}
+
+void walk_where(const struct walk *w, size_t path_len, int *depth, size_t *rel_off)
+{
+    *depth = w->walked ? (int)w->depth : 0;
+    *rel_off = w->walked ? w->root_len : path_len + 1;
+}
+
 void walk_skip(struct walk *w, const char *path)
 {
     struct stat st;
@@ -397,8 +413,7 @@ static int next_in_frame(struct walk *w, struct ebuf *path, int *err)
         if (type != DT_REG && type != DT_DIR)
             continue;                       /* FIFOs, devices, sockets, links */
         int is_dir = type == DT_DIR;
-        int m = globs_match(w->globs, path->data + w->root_len, is_dir);
-        if (m == GLOB_EXCLUDE || (hidden && m != GLOB_INCLUDE))
+        if (!walk_rules_take(o, w->globs, path->data + w->root_len, name, is_dir))
             continue;
         if (!is_dir) {
             if (!files_ok)
