@@ -238,7 +238,6 @@ static void write_matrix(struct ebuf *b, enum format fmt, const struct clu *c,
             rec_cstr(&rec, "", c->name[t]);
         rec_end(&rec);
     }
-    char tmp[32];
     for (size_t i = 0; i < T; i++) {
         rec_begin(&rec, b, fmt);
         rec_cstr(&rec, "path", c->name[i]);
@@ -248,8 +247,9 @@ static void write_matrix(struct ebuf *b, enum format fmt, const struct clu *c,
         } else {
             ebuf_puts(b, ",\"distances\":[");
             for (size_t j = 0; j < T; j++) {
-                int n = snprintf(tmp, sizeof tmp, "%s%.4f", j ? "," : "", d[i * T + j]);
-                ebuf_put(b, tmp, (size_t)n);
+                if (j)
+                    ebuf_putc(b, ',');
+                ebuf_fixed4(b, d[i * T + j]);
             }
             ebuf_putc(b, ']');
         }
@@ -360,7 +360,6 @@ static int write_tree(struct ebuf *b, const struct clu *c, const struct node *no
     if (!(st = malloc(cap * sizeof *st)))
         return PARDO_ENOMEM;
     st[top++] = (struct frame){ root, SIZE_MAX, 0 };
-    char tmp[48];
     while (top) {
         struct frame *f = &st[top - 1];
         const struct node *n = &nodes[f->node];
@@ -395,9 +394,8 @@ static int write_tree(struct ebuf *b, const struct clu *c, const struct node *no
         }
         if (f->state == 3) {
             if (f->parent != SIZE_MAX) {
-                int k = snprintf(tmp, sizeof tmp, ":%.4f",
-                                 nodes[f->parent].height - n->height);
-                ebuf_put(b, tmp, (size_t)k);
+                ebuf_putc(b, ':');
+                ebuf_fixed4(b, nodes[f->parent].height - n->height);
             }
             top--;
         }
