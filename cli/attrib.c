@@ -290,18 +290,23 @@ static int row_cmp(const void *a, const void *b)
     return (x->w > y->w) - (x->w < y->w);
 }
 
-/* Sorts rows[0..n) by w: a radix sort of three 11-bit digits through tmp
- * (room for n rows), as qsort by row_cmp would but in linear time (a text
- * of samples or n-grams is added and re-ranked thousands of times). */
-static void sort_rows(struct row *rows, size_t n, struct row *tmp)
+/* Sorts rows[0..n) by w, every w below bound: a radix sort of 11-bit
+ * digits through tmp (room for n rows), as qsort by row_cmp would but in
+ * linear time (a text of samples or n-grams is added and re-ranked
+ * thousands of times); two digits for a vocabulary of up to 4 million
+ * words, so the rows move twice and end where they began. */
+static void sort_rows(struct row *rows, size_t n, struct row *tmp, size_t bound)
 {
     if (n < 64) {
         qsort(rows, n, sizeof *rows, row_cmp);
         return;
     }
+    int bits = 0;
+    while (bits < 33 && (bound - 1) >> bits)
+        bits++;
     size_t count[2048];
     struct row *from = rows, *to = tmp;
-    for (int shift = 0; shift < 33; shift += 11) {
+    for (int shift = 0; shift < bits; shift += 11) {
         memset(count, 0, sizeof count);
         for (size_t i = 0; i < n; i++)
             count[(from[i].w >> shift) & 0x7FF]++;
@@ -317,7 +322,8 @@ static void sort_rows(struct row *rows, size_t n, struct row *tmp)
         from = to;
         to = t;
     }
-    memcpy(rows, from, n * sizeof *rows);     /* three passes: it ends in tmp */
+    if (from != rows)
+        memcpy(rows, from, n * sizeof *rows);
 }
 
 static int check_entries(const struct word_entry *words, size_t n, uint64_t total)
@@ -408,7 +414,7 @@ int attrib_corpus_add_part(struct attrib_corpus *c, const char *label,
         rows[m].inner_caps = words[i].inner_caps;
         m++;
     }
-    sort_rows(rows, m, rows + n);
+    sort_rows(rows, m, rows + n, c->nwords);
     size_t k = 0;                   /* merge a word given twice */
     for (size_t i = 0; i < m; i++) {
         if (k && rows[k - 1].w == rows[i].w) {
@@ -458,12 +464,27 @@ struct wkey {               /* a word while the vocabulary is sorted */
     const char *s;
     uint32_t len, id;
     uint64_t total;
+    uint64_t head;          /* its first 8 bytes, big-endian, zero-padded */
     uint32_t lex;
 };
+
+/* Two heads that differ order their words as bytes_cmp does: at the first
+ * byte that differs both words have a byte, or the shorter has ended
+ * (padding 0, below any byte but 0, and a word with a 0 byte there has the
+ * same head and goes to bytes_cmp). */
+static uint64_t big_endian_head(const char *s, size_t n)
+{
+    uint64_t h = 0;
+    for (size_t i = 0; i < 8; i++)
+        h = h << 8 | (i < n ? (unsigned char)s[i] : 0);
+    return h;
+}
 
 static int wkey_bytes_cmp(const void *a, const void *b)
 {
     const struct wkey *x = a, *y = b;
+    if (x->head != y->head)
+        return x->head < y->head ? -1 : 1;
     return bytes_cmp(x->s, x->len, y->s, y->len);
 }
 
@@ -554,7 +575,8 @@ int attrib_corpus_freeze(struct attrib_corpus *c)
     /* Nothing below can fail: commit. */
     uint64_t known_words = 0;
     for (uint32_t id = 0; id < V; id++)
-        k[id] = (struct wkey){ word_str(c, id), c->len[id], id, 0, 0 };
+        k[id] = (struct wkey){ word_str(c, id), c->len[id], id, 0,
+                               big_endian_head(word_str(c, id), c->len[id]), 0 };
     for (size_t i = 0; i < c->ntexts; i++) {
         struct text *t = &c->texts[i];
         if (!t->label_str)
@@ -587,7 +609,7 @@ int attrib_corpus_freeze(struct attrib_corpus *c)
             rows[j] = (struct row){ rank_of[t->e[j].w], t->e[j].count,
                                     t->caps ? t->caps[j].inner : 0,
                                     t->caps ? t->caps[j].inner_caps : 0 };
-        sort_rows(rows, t->n, rows + t->n);
+        sort_rows(rows, t->n, rows + t->n, V);
         for (size_t j = 0; j < t->n; j++) {
             t->e[j] = (struct entry){ rows[j].w, rows[j].count };
             if (t->caps)
