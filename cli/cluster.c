@@ -173,11 +173,21 @@ static int row(void *arg, const void *in, void *out)
     (void)out;
     const struct rows *m = arg;
     size_t i = *(const size_t *)in;
-    m->d[i * m->T + i] = 0;
-    for (size_t j = i + 1; j < m->T; j++) {
-        double v = attrib_distance(m->delta, m->x + i * m->F, m->x + j * m->F, m->F);
-        m->d[i * m->T + j] = v;
-        m->d[j * m->T + i] = v;
+    size_t T = m->T, F = m->F;
+    const double *xi = m->x + i * F;
+    m->d[i * T + i] = 0;
+    size_t j = i + 1;
+    for (; j + 4 <= T; j += 4) {        /* four at once: the same bits */
+        const double *b[4] = { m->x + j * F, m->x + (j + 1) * F, m->x + (j + 2) * F,
+                               m->x + (j + 3) * F };
+        attrib_distance4(m->delta, xi, b, F, m->d + i * T + j);
+        for (size_t k = j; k < j + 4; k++)
+            m->d[k * T + i] = m->d[i * T + k];
+    }
+    for (; j < T; j++) {
+        double v = attrib_distance(m->delta, xi, m->x + j * F, F);
+        m->d[i * T + j] = v;
+        m->d[j * T + i] = v;
     }
     return 0;
 }
