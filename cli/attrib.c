@@ -124,13 +124,18 @@ static uint64_t word_head(const char *s, size_t n)
     return h;
 }
 
-/* The hash of a word of n bytes whose head is head: its length and first
- * eight bytes alone, so that neither a lookup nor a rehash reads the rest
- * (the few long words that share both only probe a slot further).  The
- * ids do not depend on it: they count the words in the order they came. */
-static uint64_t hash_word(size_t n, uint64_t head)
+/* The hash of word s (n bytes) whose head is head: eight bytes at a time,
+ * then murmur3's finalizer.  The ids do not depend on it (they count the
+ * words in the order they came). */
+static uint64_t hash_word(const char *s, size_t n, uint64_t head)
 {
     uint64_t h = head ^ ((uint64_t)n * 0x9E3779B97F4A7C15u);
+    for (size_t i = 8; i < n; i += 8) {
+        uint64_t x = 0;
+        memcpy(&x, s + i, n - i < 8 ? n - i : 8);
+        h = (h ^ x) * 0xFF51AFD7ED558CCDu;
+        h ^= h >> 32;
+    }
     h ^= h >> 33;
     h *= 0xFF51AFD7ED558CCDu;
     h ^= h >> 33;
@@ -209,7 +214,7 @@ static int rehash(struct attrib_corpus *c, size_t nslots)
         const struct wslot *w = &c->slot[o];
         if (w->id == EMPTY_SLOT)
             continue;
-        size_t i = hash_word(w->len, w->head) & (nslots - 1);
+        size_t i = hash_word(word_str(c, w->id), w->len, w->head) & (nslots - 1);
         while (s[i].id != EMPTY_SLOT)
             i = (i + 1) & (nslots - 1);
         s[i] = *w;
@@ -342,7 +347,7 @@ static int check_entries(const struct word_entry *words, size_t n, uint64_t tota
 
 static uint64_t hash_ahead(const struct attrib_corpus *c, const struct word_entry *w)
 {
-    uint64_t h = hash_word(w->len, word_head(w->word, w->len));
+    uint64_t h = hash_word(w->word, w->len, word_head(w->word, w->len));
     if (c->nslots)
         __builtin_prefetch(&c->slot[h & (c->nslots - 1)]);
     return h;
