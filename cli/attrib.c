@@ -83,7 +83,7 @@ struct attrib_corpus {
     size_t   *off;
     uint32_t *len;
     size_t    nwords, wcap;
-    struct wslot *slot;     /* hash table of ids */
+    uint32_t *slot;         /* hash table of ids; UINT32_MAX is empty */
     size_t    nslots;       /* a power of two, or 0 */
 
     struct text *texts;
@@ -106,41 +106,13 @@ struct attrib_corpus {
 
 #define EMPTY_SLOT UINT32_MAX
 
-/* A slot of the vocabulary's hash table holds a word's length and first
- * eight bytes (zero-padded), so that a lookup of a word of up to eight
- * bytes, most of them, reads one slot and nothing else: adding a text is
- * a lookup per entry, thousands of times over with samples, and chasing
- * the id to its length and bytes was three cache misses each. */
-struct wslot {
-    uint64_t head;
-    uint32_t id;            /* EMPTY_SLOT: empty */
-    uint32_t len;
-};
-
-static uint64_t word_head(const char *s, size_t n)
+static uint64_t hash_bytes(const char *s, size_t n)
 {
-    uint64_t h = 0;
-    memcpy(&h, s, n < 8 ? n : 8);
-    return h;
-}
-
-/* The hash of word s (n bytes) whose head is head: eight bytes at a time,
- * then murmur3's finalizer.  The ids do not depend on it (they count the
- * words in the order they came). */
-static uint64_t hash_word(const char *s, size_t n, uint64_t head)
-{
-    uint64_t h = head ^ ((uint64_t)n * 0x9E3779B97F4A7C15u);
-    for (size_t i = 8; i < n; i += 8) {
-        uint64_t x = 0;
-        memcpy(&x, s + i, n - i < 8 ? n - i : 8);
-        h = (h ^ x) * 0xFF51AFD7ED558CCDu;
-        h ^= h >> 32;
+    uint64_t h = 1469598103934665603u;            /* FNV-1a */
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211u;
     }
-    h ^= h >> 33;
-    h *= 0xFF51AFD7ED558CCDu;
-    h ^= h >> 33;
-    h *= 0xC4CEB9FE1A85EC53u;
-    h ^= h >> 33;
     return h;
 }
 
@@ -205,19 +177,16 @@ static size_t grown(size_t cap, size_t need, size_t size)
 
 static int rehash(struct attrib_corpus *c, size_t nslots)
 {
-    struct wslot *s = malloc(nslots * sizeof *s);
+    uint32_t *s = malloc(nslots * sizeof *s);
     if (!s)
         return PARDO_ENOMEM;
     for (size_t i = 0; i < nslots; i++)
-        s[i].id = EMPTY_SLOT;
-    for (size_t o = 0; o < c->nslots; o++) {
-        const struct wslot *w = &c->slot[o];
-        if (w->id == EMPTY_SLOT)
-            continue;
-        size_t i = hash_word(word_str(c, w->id), w->len, w->head) & (nslots - 1);
-        while (s[i].id != EMPTY_SLOT)
+        s[i] = EMPTY_SLOT;
+    for (uint32_t id = 0; id < c->nwords; id++) {
+        size_t i = hash_bytes(word_str(c, id), c->len[id]) & (nslots - 1);
+        while (s[i] != EMPTY_SLOT)
             i = (i + 1) & (nslots - 1);
-        s[i] = *w;
+        s[i] = id;
     }
     free(c->slot);
     c->slot = s;
@@ -225,23 +194,19 @@ static int rehash(struct attrib_corpus *c, size_t nslots)
     return 0;
 }
 
-/* The id of word w (len bytes, hash_word's hash), interning it if new.
- * 0 or PARDO_ENOMEM. */
-static int intern(struct attrib_corpus *c, const char *w, uint32_t len, uint64_t hash,
-                  uint32_t *id)
+/* The id of word w (len bytes), interning it if new.  0 or PARDO_ENOMEM. */
+static int intern(struct attrib_corpus *c, const char *w, uint32_t len, uint32_t *id)
 {
     if (c->nwords * 2 >= c->nslots) {
         int rc = rehash(c, c->nslots ? c->nslots * 2 : 1024);
         if (rc)
             return rc;
     }
-    uint64_t head = word_head(w, len);
-    size_t i = hash & (c->nslots - 1);
-    for (; c->slot[i].id != EMPTY_SLOT; i = (i + 1) & (c->nslots - 1)) {
-        const struct wslot *k = &c->slot[i];
-        if (k->head == head && k->len == len
-            && (len <= 8 || memcmp(word_str(c, k->id) + 8, w + 8, len - 8) == 0)) {
-            *id = k->id;
+    size_t i = hash_bytes(w, len) & (c->nslots - 1);
+    for (; c->slot[i] != EMPTY_SLOT; i = (i + 1) & (c->nslots - 1)) {
+        uint32_t k = c->slot[i];
+        if (c->len[k] == len && memcmp(word_str(c, k), w, len) == 0) {
+            *id = k;
             return 0;
         }
     }
@@ -273,7 +238,7 @@ static int intern(struct attrib_corpus *c, const char *w, uint32_t len, uint64_t
     c->len[c->nwords] = len;
     c->str_len += (size_t)len + 1;
     *id = (uint32_t)c->nwords;
-    c->slot[i] = (struct wslot){ head, *id, len };
+    c->slot[i] = *id;
     c->nwords++;
     return 0;
 }
@@ -340,19 +305,6 @@ static int check_entries(const struct word_entry *words, size_t n, uint64_t tota
     return 0;
 }
 
-/* A text's words are looked up AHEAD at a time: each one's slot is asked
- * of the memory while the words before it are interned, for most of a
- * big vocabulary's slots are not in any cache. */
-#define AHEAD 16
-
-static uint64_t hash_ahead(const struct attrib_corpus *c, const struct word_entry *w)
-{
-    uint64_t h = hash_word(w->word, w->len, word_head(w->word, w->len));
-    if (c->nslots)
-        __builtin_prefetch(&c->slot[h & (c->nslots - 1)]);
-    return h;
-}
-
 static int same_label(const char *a, const char *b)
 {
     return a && b ? strcmp(a, b) == 0 : a == b;
@@ -395,18 +347,12 @@ int attrib_corpus_add_part(struct attrib_corpus *c, const char *label,
     if (!rows)
         return PARDO_ENOMEM;
     size_t m = 0;
-    uint64_t hash[AHEAD];
-    for (size_t i = 0; i < n && i < AHEAD; i++)
-        hash[i] = hash_ahead(c, &words[i]);
     for (size_t i = 0; i < n; i++) {
-        uint64_t h = hash[i % AHEAD];
-        if (i + AHEAD < n)
-            hash[i % AHEAD] = hash_ahead(c, &words[i + AHEAD]);
         if (words[i].count == 0)
             continue;
         /* A word that interns but whose text then fails to be added stays
          * in the vocabulary with no count: it can never be a feature. */
-        rc = intern(c, words[i].word, words[i].len, h, &rows[m].w);
+        rc = intern(c, words[i].word, words[i].len, &rows[m].w);
         if (rc)
             goto fail;
         rows[m].count = words[i].count;
