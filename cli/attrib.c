@@ -255,18 +255,23 @@ static int row_cmp(const void *a, const void *b)
     return (x->w > y->w) - (x->w < y->w);
 }
 
-/* Sorts rows[0..n) by w: a radix sort of three 11-bit digits through tmp
- * (room for n rows), as qsort by row_cmp would but in linear time (a text
- * of samples or n-grams is added and re-ranked thousands of times). */
-static void sort_rows(struct row *rows, size_t n, struct row *tmp)
+/* Sorts rows[0..n) by w, every w below bound: a radix sort of 11-bit
+ * digits through tmp (room for n rows), as qsort by row_cmp would but in
+ * linear time (a text of samples or n-grams is added and re-ranked
+ * thousands of times); two digits for a vocabulary of up to 4 million
+ * words, so the rows move twice and end where they began. */
+static void sort_rows(struct row *rows, size_t n, struct row *tmp, size_t bound)
 {
     if (n < 64) {
         qsort(rows, n, sizeof *rows, row_cmp);
         return;
     }
+    int bits = 0;
+    while (bits < 33 && (bound - 1) >> bits)
+        bits++;
     size_t count[2048];
     struct row *from = rows, *to = tmp;
-    for (int shift = 0; shift < 33; shift += 11) {
+    for (int shift = 0; shift < bits; shift += 11) {
         memset(count, 0, sizeof count);
         for (size_t i = 0; i < n; i++)
             count[(from[i].w >> shift) & 0x7FF]++;
@@ -282,7 +287,8 @@ static void sort_rows(struct row *rows, size_t n, struct row *tmp)
         from = to;
         to = t;
     }
-    memcpy(rows, from, n * sizeof *rows);     /* three passes: it ends in tmp */
+    if (from != rows)
+        memcpy(rows, from, n * sizeof *rows);
 }
 
 static int check_entries(const struct word_entry *words, size_t n, uint64_t total)
@@ -354,7 +360,7 @@ int attrib_corpus_add_part(struct attrib_corpus *c, const char *label,
         rows[m].inner_caps = words[i].inner_caps;
         m++;
     }
-    sort_rows(rows, m, rows + n);
+    sort_rows(rows, m, rows + n, c->nwords);
     size_t k = 0;                   /* merge a word given twice */
     for (size_t i = 0; i < m; i++) {
         if (k && rows[k - 1].w == rows[i].w) {
@@ -404,12 +410,27 @@ struct wkey {               /* a word while the vocabulary is sorted */
     const char *s;
     uint32_t len, id;
     uint64_t total;
+    uint64_t head;          /* its first 8 bytes, big-endian, zero-padded */
     uint32_t lex;
 };
+
+/* Two heads that differ order their words as bytes_cmp does: at the first
+ * byte that differs both words have a byte, or the shorter has ended
+ * (padding 0, below any byte but 0, and a word with a 0 byte there has the
+ * same head and goes to bytes_cmp). */
+static uint64_t big_endian_head(const char *s, size_t n)
+{
+    uint64_t h = 0;
+    for (size_t i = 0; i < 8; i++)
+        h = h << 8 | (i < n ? (unsigned char)s[i] : 0);
+    return h;
+}
 
 static int wkey_bytes_cmp(const void *a, const void *b)
 {
     const struct wkey *x = a, *y = b;
+    if (x->head != y->head)
+        return x->head < y->head ? -1 : 1;
     return bytes_cmp(x->s, x->len, y->s, y->len);
 }
 
@@ -500,7 +521,8 @@ int attrib_corpus_freeze(struct attrib_corpus *c)
     /* Nothing below can fail: commit. */
     uint64_t known_words = 0;
     for (uint32_t id = 0; id < V; id++)
-        k[id] = (struct wkey){ word_str(c, id), c->len[id], id, 0, 0 };
+        k[id] = (struct wkey){ word_str(c, id), c->len[id], id, 0,
+                               big_endian_head(word_str(c, id), c->len[id]), 0 };
     for (size_t i = 0; i < c->ntexts; i++) {
         struct text *t = &c->texts[i];
         if (!t->label_str)
@@ -533,7 +555,7 @@ int attrib_corpus_freeze(struct attrib_corpus *c)
             rows[j] = (struct row){ rank_of[t->e[j].w], t->e[j].count,
                                     t->caps ? t->caps[j].inner : 0,
                                     t->caps ? t->caps[j].inner_caps : 0 };
-        sort_rows(rows, t->n, rows + t->n);
+        sort_rows(rows, t->n, rows + t->n, V);
         for (size_t j = 0; j < t->n; j++) {
             t->e[j] = (struct entry){ rows[j].w, rows[j].count };
             if (t->caps)
@@ -1038,6 +1060,84 @@ double attrib_distance(enum attrib_delta d, const double *a, const double *b, si
     default:
         LANES(sum, f, fabs(a[f] - b[f]));
         return nf ? sum / (double)nf : 0;
+    }
+}
+
+/* LANES for four vectors B = b[0..3] at once: out[p] gets LANES(expr) of
+ * b[p], the same additions in the same order, sixteen chains in flight. */
+#define LANE_STEP_(l, B0, f, B, expr)                                           \
+    for (size_t k_ = 0; k_ < 4; k_++) {                                         \
+        const double *B = (B0);                                                 \
+        f = q_ + k_;                                                            \
+        l[k_] += (expr);                                                        \
+    }
+#define LANES4(out, f, B, expr)                                                 \
+    do {                                                                        \
+        double l0_[4] = { 0, 0, 0, 0 }, l1_[4] = { 0, 0, 0, 0 };                \
+        double l2_[4] = { 0, 0, 0, 0 }, l3_[4] = { 0, 0, 0, 0 };                \
+        size_t f, q_;                                                           \
+        for (q_ = 0; q_ + 4 <= nf; q_ += 4) {                                   \
+            LANE_STEP_(l0_, b[0], f, B, expr)                                   \
+            LANE_STEP_(l1_, b[1], f, B, expr)                                   \
+            LANE_STEP_(l2_, b[2], f, B, expr)                                   \
+            LANE_STEP_(l3_, b[3], f, B, expr)                                   \
+        }                                                                       \
+        for (f = nf & ~(size_t)3; f < nf; f++) {                                \
+            const double *B;                                                    \
+            B = b[0]; l0_[0] += (expr);                                         \
+            B = b[1]; l1_[0] += (expr);                                         \
+            B = b[2]; l2_[0] += (expr);                                         \
+            B = b[3]; l3_[0] += (expr);                                         \
+        }                                                                       \
+        (out)[0] = (l0_[0] + l0_[1]) + (l0_[2] + l0_[3]);                       \
+        (out)[1] = (l1_[0] + l1_[1]) + (l1_[2] + l1_[3]);                       \
+        (out)[2] = (l2_[0] + l2_[1]) + (l2_[2] + l2_[3]);                       \
+        (out)[3] = (l3_[0] + l3_[1]) + (l3_[2] + l3_[3]);                       \
+    } while (0)
+
+void attrib_distance4(enum attrib_delta d, const double *a, const double *const b[4],
+                      size_t nf, double out[4])
+{
+    double s[4];
+    switch (d) {
+    case ATTRIB_COSINE: {
+        double dot[4], nb[4], na;
+        LANES(na, f, a[f] * a[f]);
+        LANES4(dot, f, B, a[f] * B[f]);
+        LANES4(nb, f, B, B[f] * B[f]);
+        for (int p = 0; p < 4; p++) {
+            if (na == 0 || nb[p] == 0) {
+                out[p] = 1;
+                continue;
+            }
+            double cs = dot[p] / sqrt(na * nb[p]);
+            out[p] = 1 - (cs > 1 ? 1 : cs < -1 ? -1 : cs);
+        }
+        return;
+    }
+    case ATTRIB_EDER:               /* a division per term: no faster four at once */
+        for (int p = 0; p < 4; p++)
+            out[p] = attrib_distance(d, a, b[p], nf);
+        return;
+    case ATTRIB_ARGAMON:
+        LANES4(s, f, B, (a[f] - B[f]) * (a[f] - B[f]));
+        for (int p = 0; p < 4; p++)
+            out[p] = nf ? sqrt(s[p]) / (double)nf : 0;
+        return;
+    case ATTRIB_MINMAX: {
+        double lo[4], hi[4];
+        LANES4(lo, f, B, a[f] < B[f] ? a[f] : B[f]);
+        LANES4(hi, f, B, a[f] < B[f] ? B[f] : a[f]);
+        for (int p = 0; p < 4; p++)
+            out[p] = hi[p] > 0 ? 1 - lo[p] / hi[p] : 0;
+        return;
+    }
+    case ATTRIB_BURROWS:
+    default:
+        LANES4(s, f, B, fabs(a[f] - B[f]));
+        for (int p = 0; p < 4; p++)
+            out[p] = nf ? s[p] / (double)nf : 0;
+        return;
     }
 }
 

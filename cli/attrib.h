@@ -110,6 +110,11 @@ const char *attrib_delta_name(enum attrib_delta d);   /* "?" when unknown */
 /* The distance d between a[0..nf) and b[0..nf), summed in feature order.
  * With nf = 0: burrows, argamon, eder and minmax 0, cosine 1. */
 double attrib_distance(enum attrib_delta d, const double *a, const double *b, size_t nf);
+/* out[k] = attrib_distance(d, a, b[k], nf), bit for bit, for k = 0..3, in
+ * one pass: four sums in flight instead of one, whose additions wait on
+ * each other (the T x T matrix of cluster). */
+void attrib_distance4(enum attrib_delta d, const double *a, const double *const b[4],
+                      size_t nf, double out[4]);
 
 struct attrib_options {
     size_t mfw;             /* the N most frequent WORDs (>= 1; default 100) */

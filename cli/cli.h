@@ -74,6 +74,12 @@ void ebuf_put(struct ebuf *b, const void *p, size_t n);
 void ebuf_puts(struct ebuf *b, const char *s);
 void ebuf_putc(struct ebuf *b, char c);
 void ebuf_u64(struct ebuf *b, uint64_t v);
+/* printf("%.4f", v) into out (FIXED4_MAX bytes, no NUL): the same bytes
+ * for every double (the exact value rounded half to even, "-0.0000", nan,
+ * inf), without printf's arbitrary precision below 1e15.  Its length. */
+#define FIXED4_MAX 320
+size_t fmt_fixed4(char *out, double v);
+void ebuf_fixed4(struct ebuf *b, double v);
 /* Keeps data NUL-terminated after len (for paths). */
 void ebuf_set(struct ebuf *b, const char *s, size_t n);
 

@@ -173,11 +173,21 @@ static int row(void *arg, const void *in, void *out)
     (void)out;
     const struct rows *m = arg;
     size_t i = *(const size_t *)in;
-    m->d[i * m->T + i] = 0;
-    for (size_t j = i + 1; j < m->T; j++) {
-        double v = attrib_distance(m->delta, m->x + i * m->F, m->x + j * m->F, m->F);
-        m->d[i * m->T + j] = v;
-        m->d[j * m->T + i] = v;
+    size_t T = m->T, F = m->F;
+    const double *xi = m->x + i * F;
+    m->d[i * T + i] = 0;
+    size_t j = i + 1;
+    for (; j + 4 <= T; j += 4) {        /* four at once: the same bits */
+        const double *b[4] = { m->x + j * F, m->x + (j + 1) * F, m->x + (j + 2) * F,
+                               m->x + (j + 3) * F };
+        attrib_distance4(m->delta, xi, b, F, m->d + i * T + j);
+        for (size_t k = j; k < j + 4; k++)
+            m->d[k * T + i] = m->d[i * T + k];
+    }
+    for (; j < T; j++) {
+        double v = attrib_distance(m->delta, xi, m->x + j * F, F);
+        m->d[i * T + j] = v;
+        m->d[j * T + i] = v;
     }
     return 0;
 }
@@ -238,7 +248,6 @@ static void write_matrix(struct ebuf *b, enum format fmt, const struct clu *c,
             rec_cstr(&rec, "", c->name[t]);
         rec_end(&rec);
     }
-    char tmp[32];
     for (size_t i = 0; i < T; i++) {
         rec_begin(&rec, b, fmt);
         rec_cstr(&rec, "path", c->name[i]);
@@ -248,8 +257,9 @@ static void write_matrix(struct ebuf *b, enum format fmt, const struct clu *c,
         } else {
             ebuf_puts(b, ",\"distances\":[");
             for (size_t j = 0; j < T; j++) {
-                int n = snprintf(tmp, sizeof tmp, "%s%.4f", j ? "," : "", d[i * T + j]);
-                ebuf_put(b, tmp, (size_t)n);
+                if (j)
+                    ebuf_putc(b, ',');
+                ebuf_fixed4(b, d[i * T + j]);
             }
             ebuf_putc(b, ']');
         }
@@ -360,7 +370,6 @@ static int write_tree(struct ebuf *b, const struct clu *c, const struct node *no
     if (!(st = malloc(cap * sizeof *st)))
         return PARDO_ENOMEM;
     st[top++] = (struct frame){ root, SIZE_MAX, 0 };
-    char tmp[48];
     while (top) {
         struct frame *f = &st[top - 1];
         const struct node *n = &nodes[f->node];
@@ -395,9 +404,8 @@ static int write_tree(struct ebuf *b, const struct clu *c, const struct node *no
         }
         if (f->state == 3) {
             if (f->parent != SIZE_MAX) {
-                int k = snprintf(tmp, sizeof tmp, ":%.4f",
-                                 nodes[f->parent].height - n->height);
-                ebuf_put(b, tmp, (size_t)k);
+                ebuf_putc(b, ':');
+                ebuf_fixed4(b, nodes[f->parent].height - n->height);
             }
             top--;
         }

@@ -13,6 +13,7 @@
  * RFC 4180.  TSV has no quoting, so \, TAB, LF and CR are backslash-escaped
  * (the "linear TSV" convention that PostgreSQL's COPY and many readers use).
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,57 @@ void ebuf_u64(struct ebuf *b, uint64_t v)
         v /= 10;
     } while (v);
     ebuf_put(b, tmp + i, sizeof tmp - i);
+}
+
+/* Below 1e15 the value is m 2^e with m < 2^53 and e < 0, and v 10^4 =
+ * m 625 / 2^(-e-4) with m 625 < 2^63: one shift gives the integer part,
+ * the bits shifted out the exact remainder to round half to even with, as
+ * glibc does in the default rounding mode.  The rest goes to printf. */
+size_t fmt_fixed4(char *out, double v)
+{
+    if (!(fabs(v) < 1e15)) {
+        int n = snprintf(out, FIXED4_MAX, "%.4f", v);
+        return n > 0 && n < FIXED4_MAX ? (size_t)n : 0;
+    }
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    int ex = (int)(bits >> 52 & 0x7FF);
+    uint64_t m = bits & (((uint64_t)1 << 52) - 1);
+    if (ex)
+        m |= (uint64_t)1 << 52;
+    int s = (ex ? 1075 - ex : 1074) - 4;    /* v 10^4 = m 625 / 2^s */
+    uint64_t M = m * 625, q;
+    if (s <= 0) {
+        q = M << -s;
+    } else if (s >= 64) {
+        q = 0;                              /* M / 2^s < 1/2 */
+    } else {
+        q = M >> s;
+        uint64_t rem = M & (((uint64_t)1 << s) - 1), half = (uint64_t)1 << (s - 1);
+        q += rem > half || (rem == half && (q & 1));
+    }
+    char tmp[32];
+    size_t i = sizeof tmp;
+    uint64_t ip = q / 10000;
+    unsigned fp = (unsigned)(q % 10000);
+    for (int d = 0; d < 4; d++, fp /= 10)
+        tmp[--i] = (char)('0' + fp % 10);
+    tmp[--i] = '.';
+    do {
+        tmp[--i] = (char)('0' + ip % 10);
+        ip /= 10;
+    } while (ip);
+    if (bits >> 63)
+        tmp[--i] = '-';
+    memcpy(out, tmp + i, sizeof tmp - i);
+    return sizeof tmp - i;
+}
+
+void ebuf_fixed4(struct ebuf *b, double v)
+{
+    if (ebuf_reserve(b, FIXED4_MAX) != 0)
+        return;
+    b->len += fmt_fixed4(b->data + b->len, v);
 }
 
 void ebuf_set(struct ebuf *b, const char *s, size_t n)
@@ -293,10 +345,10 @@ void rec_rate(struct rec *r, const char *key, double v, int valid)
         rec_null(r, key);
         return;
     }
-    char tmp[64];
-    int n = snprintf(tmp, sizeof tmp, "%.4f", v);
+    char tmp[FIXED4_MAX];
+    size_t n = fmt_fixed4(tmp, v);
     rec_key(r, key);
-    ebuf_put(r->b, tmp, n > 0 && (size_t)n < sizeof tmp ? (size_t)n : 0);
+    ebuf_put(r->b, tmp, n < 64 ? n : 0);        /* as ever: none past 63 bytes */
 }
 
 void rec_null(struct rec *r, const char *key)

@@ -1050,6 +1050,50 @@ static void test_loo_file_samples(void)
     attrib_corpus_free(c);
 }
 
+/* attrib_distance4 gives attrib_distance's bits for each of its four
+ * vectors, for every distance, any nf (the lanes' tail included), zero
+ * vectors and equal ones. */
+static void test_distance4_same_bits(void)
+{
+    static const size_t nfs[] = { 0, 1, 3, 4, 5, 7, 8, 100, 1001 };
+    uint64_t r = 0x243F6A8885A308D3u;
+    double v[5][1001];
+    for (size_t n = 0; n < sizeof nfs / sizeof nfs[0]; n++) {
+        size_t nf = nfs[n];
+        for (int round = 0; round < 20; round++) {
+            for (int k = 0; k < 5; k++)
+                for (size_t f = 0; f < nf; f++) {
+                    r ^= r << 13;
+                    r ^= r >> 7;
+                    r ^= r << 17;
+                    double u = (double)(r >> 11) / 9007199254740992.0;
+                    v[k][f] = round % 4 == 1 ? u : u * 6 - 3;     /* minmax: >= 0 */
+                }
+            if (round == 2)
+                memset(v[2], 0, sizeof v[2]);                     /* a zero vector */
+            if (round == 3)
+                memset(v[0], 0, sizeof v[0]);
+            if (round == 4)
+                memcpy(v[3], v[0], sizeof v[0]);                  /* equal to a */
+            const double *b[4] = { v[1], v[2], v[3], v[4] };
+            for (int d = 0; d < ATTRIB_NDELTAS; d++) {
+                double out[4];
+                attrib_distance4((enum attrib_delta)d, v[0], b, nf, out);
+                for (int k = 0; k < 4; k++) {
+                    double want = attrib_distance((enum attrib_delta)d, v[0], b[k], nf);
+                    if (memcmp(&want, &out[k], sizeof want) != 0) {
+                        fprintf(stderr, "  %s, nf %zu, round %d, vector %d: "
+                                "attrib_distance4 gives %a, attrib_distance %a\n",
+                                attrib_delta_name((enum attrib_delta)d), nf, round, k,
+                                out[k], want);
+                        check_fails_++;
+                    }
+                }
+            }
+        }
+    }
+}
+
 int main(void)
 {
     RUN(test_zscores);
@@ -1067,6 +1111,7 @@ int main(void)
     RUN(test_feature_ties);
     RUN(test_constant_dropped);
     RUN(test_distance_ties);
+    RUN(test_distance4_same_bits);
     RUN(test_loo_single);
     RUN(test_loo_by_hand);
     RUN(test_culling_pronouns);
