@@ -1684,7 +1684,7 @@ int cli_run(const struct opts *o)
     struct engine e;
     memset(&e, 0, sizeof e);
     signals_block(1);               /* MPI's threads take no signal */
-    int rc = ranks_open(&e.ranks);
+    int rc = ranks_open(&e.ranks, o->isolate);
     signals_block(0);
     if (rc)
         return EXIT_FATAL;

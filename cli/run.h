@@ -238,9 +238,11 @@ void ranks_wait_all(void);
 /* Starts MPI when mpirun (or another MPI launcher) started this process,
  * as its environment tells, and sets *rk; otherwise sets *rk = NULL and
  * touches nothing of MPI.  Call it with SIGINT and SIGTERM blocked
- * (signals_block), so that MPI's own threads never take them.
- * 0, PARDO_ENOMEM, or PARDO_ESYS (MPI would not start: printed). */
-int  ranks_open(struct ranks **rk);
+ * (signals_block), so that MPI's own threads never take them.  forks: the
+ * run forks worker processes (--isolate), so rank 0 gets no helper thread
+ * (see mpi_run.c).  0, PARDO_ENOMEM, or PARDO_ESYS (MPI would not start:
+ * printed). */
+int  ranks_open(struct ranks **rk, int forks);
 int  ranks_rank(const struct ranks *rk);        /* 0 for NULL */
 int  ranks_size(const struct ranks *rk);        /* 1 for NULL */
 /* The host a rank runs on (rank 0's record): "" when not known. */
